@@ -1,0 +1,694 @@
+//! Allocation-free, panic-free random-forest prediction over branch-only tables.
+//!
+//! `forest-core` is the runtime half of forest: it walks the tables that
+//! `forest-codegen` bakes into a binary at `cargo build` (or that a host tool
+//! lowers from a `.forest` artifact at run time). It is `#![no_std]`, never
+//! allocates, contains no `unsafe` and cannot panic on any input: NaN, ±∞ and
+//! subnormal feature values all have a defined answer.
+//!
+//! # Prediction rules
+//!
+//! These are exactly smartcore 0.7.0's rules for `RandomForestClassifier`:
+//!
+//! * a decision node sends `x` to its *true* child iff `x[feature] <= threshold`,
+//!   otherwise to its *false* child; NaN fails every comparison and therefore
+//!   always goes to the false child;
+//! * every tree casts one vote for the class of the leaf it reaches;
+//! * the forest predicts the class with the most votes, and a tie goes to the
+//!   lowest class index.
+//!
+//! # Table layout
+//!
+//! Only decision nodes are stored, as parallel arrays indexed by node:
+//! `features`, `thresholds`, `true_child`, `false_child`. A *child reference*
+//! `r` (also used for each tree's root) either points at a node (`r < n_nodes`)
+//! or carries a leaf's class (`r - n_nodes` is the class index), so leaves cost
+//! no storage. Feature and child references are stored in the narrowest of
+//! `u8`, `u16` and `u32` that fits the model (see [`Index`]). Every child
+//! reference to a node points *forward* (to a higher node index), which is what
+//! makes every walk terminate; [`Forest::new`] checks it, together with every
+//! other invariant, and is a `const fn` so a baked model is checked at compile
+//! time.
+//!
+//! # Examples
+//!
+//! A forest of two stumps over one feature, classes labelled `10` and `20`:
+//!
+//! ```
+//! use forest_core::{Forest, Model};
+//!
+//! // Two decision nodes; 2 + class is a leaf of that class.
+//! static FOREST: Forest<'static, u8, u8> = match Forest::<u8, u8>::new(
+//!     1,                 // features
+//!     &[10, 20],         // class labels
+//!     &[0, 1],           // roots of the two trees
+//!     &[0, 0],           // feature of each node
+//!     &[0.5, 1.5],       // threshold of each node
+//!     &[2, 2],           // true child: leaf of class 0
+//!     &[3, 3],           // false child: leaf of class 1
+//! ) {
+//!     Ok(forest) => forest,
+//!     Err(_) => panic!("invalid forest"),
+//! };
+//! static MODEL: Model<'static, u8, u8, 1, 2> = match Model::new(FOREST) {
+//!     Ok(model) => model,
+//!     Err(_) => panic!("model shape does not match"),
+//! };
+//!
+//! assert_eq!(MODEL.predict(&[0.0]), 0);
+//! assert_eq!(MODEL.predict_label(&[2.0]), 20);
+//! assert_eq!(MODEL.votes(&[1.0]), [1, 1]); // a tie goes to the lowest class
+//! assert_eq!(MODEL.predict(&[1.0]), 0);
+//! assert_eq!(MODEL.predict(&[f32::NAN]), 1); // NaN takes the false child
+//! # Ok::<(), forest_core::Error>(())
+//! ```
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use core::fmt;
+
+/// Version of the table format shared by `forest-codegen` and this crate.
+///
+/// Generated code asserts at compile time that it was produced for this
+/// version, so a generator/runtime mismatch is a build error, not a wrong
+/// answer.
+pub const TABLE_FORMAT_VERSION: u32 = 1;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for u8 {}
+    impl Sealed for u16 {}
+    impl Sealed for u32 {}
+}
+
+/// An unsigned integer type used to store feature indices and child references.
+///
+/// Implemented for `u8`, `u16` and `u32`; the generator picks the narrowest one
+/// that fits a model, so a small forest costs few bytes of flash and a large one
+/// has no cap on its size.
+pub trait Index: Copy + sealed::Sealed + fmt::Debug + 'static {
+    /// The largest value of the type, as `usize`.
+    const MAX: usize;
+    /// The value as `usize` (lossless on every supported target).
+    fn get(self) -> usize;
+}
+
+macro_rules! impl_index {
+    ($($t:ty),*) => {$(
+        impl Index for $t {
+            const MAX: usize = <$t>::MAX as usize;
+            #[inline(always)]
+            fn get(self) -> usize {
+                self as usize
+            }
+        }
+    )*};
+}
+impl_index!(u8, u16, u32);
+
+/// What is wrong with a table set or with a call.
+///
+/// Errors from [`Forest::new`] name the offending node; errors from the
+/// slice-based calls name the lengths that disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The forest has no trees.
+    NoTrees,
+    /// The forest has no classes.
+    NoClasses,
+    /// The forest reads no features.
+    NoFeatures,
+    /// The per-node tables do not all have the same length.
+    NodeTablesLengthMismatch,
+    /// `n_nodes + n_classes` does not fit the child-reference type.
+    ChildIndexTypeTooNarrow,
+    /// A tree's root reference is neither a node nor a class.
+    RootOutOfRange {
+        /// Tree index.
+        tree: usize,
+    },
+    /// A node reads a feature index that is not below the feature count.
+    NodeFeatureOutOfRange {
+        /// Node index.
+        node: usize,
+    },
+    /// A node's threshold is NaN (no comparison could ever succeed).
+    NodeThresholdNan {
+        /// Node index.
+        node: usize,
+    },
+    /// A child reference is neither a forward node reference nor a class.
+    NodeChildOutOfRange {
+        /// Node index.
+        node: usize,
+    },
+    /// The typed model's feature count differs from the tables'.
+    FeatureCountMismatch,
+    /// The typed model's class count differs from the tables'.
+    ClassCountMismatch,
+    /// The input row has the wrong number of features.
+    InputLengthMismatch {
+        /// Features the model reads.
+        expected: usize,
+        /// Features the caller passed.
+        found: usize,
+    },
+    /// The caller's vote buffer is not one slot per class.
+    VotesLengthMismatch {
+        /// Classes of the model.
+        expected: usize,
+        /// Length of the caller's buffer.
+        found: usize,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::NoTrees => f.write_str("the forest has no trees"),
+            Error::NoClasses => f.write_str("the forest has no classes"),
+            Error::NoFeatures => f.write_str("the forest reads no features"),
+            Error::NodeTablesLengthMismatch => {
+                f.write_str("the per-node tables differ in length")
+            }
+            Error::ChildIndexTypeTooNarrow => {
+                f.write_str("nodes + classes do not fit the child-reference type")
+            }
+            Error::RootOutOfRange { tree } => write!(f, "root of tree {tree} is out of range"),
+            Error::NodeFeatureOutOfRange { node } => {
+                write!(f, "node {node} reads a feature out of range")
+            }
+            Error::NodeThresholdNan { node } => write!(f, "node {node} has a NaN threshold"),
+            Error::NodeChildOutOfRange { node } => write!(
+                f,
+                "node {node} has a child that is neither a later node nor a class"
+            ),
+            Error::FeatureCountMismatch => f.write_str("feature count differs from the tables"),
+            Error::ClassCountMismatch => f.write_str("class count differs from the tables"),
+            Error::InputLengthMismatch { expected, found } => write!(
+                f,
+                "input has {found} features, the model reads {expected}"
+            ),
+            Error::VotesLengthMismatch { expected, found } => write!(
+                f,
+                "vote buffer has {found} slots, the model has {expected} classes"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// The tables of a validated forest, with sizes known only at run time.
+///
+/// `F` is the feature-index type and `C` the child-reference type (see
+/// [`Index`]). Build one with [`Forest::new`], which checks every invariant the
+/// walker relies on; the fields are private so an unchecked forest cannot
+/// exist. For a forest whose sizes are known at compile time (every baked
+/// model), wrap it in a [`Model`].
+#[derive(Clone, Copy)]
+pub struct Forest<'a, F: Index, C: Index> {
+    n_features: usize,
+    labels: &'a [i64],
+    roots: &'a [C],
+    features: &'a [F],
+    thresholds: &'a [f32],
+    true_child: &'a [C],
+    false_child: &'a [C],
+}
+
+impl<F: Index, C: Index> fmt::Debug for Forest<'_, F, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Forest")
+            .field("n_features", &self.n_features)
+            .field("n_classes", &self.labels.len())
+            .field("n_trees", &self.roots.len())
+            .field("n_nodes", &self.thresholds.len())
+            .finish()
+    }
+}
+
+macro_rules! forest_new {
+    ($($f:ty, $c:ty);* $(;)?) => {$(
+        impl<'a> Forest<'a, $f, $c> {
+            /// Checks the tables and wraps them in a [`Forest`].
+            ///
+            /// `labels` holds the original class label of each class index.
+            /// `roots` holds one child reference per tree. The four per-node
+            /// tables must have one entry per decision node.
+            ///
+            /// # Errors
+            ///
+            /// Every invariant the walker relies on is checked here: non-empty
+            /// trees, classes and features; equal table lengths; feature
+            /// indices below `n_features`; no NaN threshold; every child
+            /// reference either a *later* node or a class; `n_nodes +
+            /// n_classes` representable in the child type. The error names the
+            /// first offending tree or node.
+            #[allow(clippy::too_many_arguments)]
+            pub const fn new(
+                n_features: usize,
+                labels: &'a [i64],
+                roots: &'a [$c],
+                features: &'a [$f],
+                thresholds: &'a [f32],
+                true_child: &'a [$c],
+                false_child: &'a [$c],
+            ) -> Result<Self, Error> {
+                let n_nodes = thresholds.len();
+                let n_classes = labels.len();
+                if roots.is_empty() {
+                    return Err(Error::NoTrees);
+                }
+                if n_classes == 0 {
+                    return Err(Error::NoClasses);
+                }
+                if n_features == 0 {
+                    return Err(Error::NoFeatures);
+                }
+                if features.len() != n_nodes
+                    || true_child.len() != n_nodes
+                    || false_child.len() != n_nodes
+                {
+                    return Err(Error::NodeTablesLengthMismatch);
+                }
+                // Child references range over 0..n_nodes + n_classes.
+                if n_nodes + n_classes - 1 > <$c>::MAX as usize {
+                    return Err(Error::ChildIndexTypeTooNarrow);
+                }
+                let limit = n_nodes + n_classes;
+                let mut tree = 0;
+                while tree < roots.len() {
+                    if roots[tree] as usize >= limit {
+                        return Err(Error::RootOutOfRange { tree });
+                    }
+                    tree += 1;
+                }
+                let mut node = 0;
+                while node < n_nodes {
+                    if features[node] as usize >= n_features {
+                        return Err(Error::NodeFeatureOutOfRange { node });
+                    }
+                    if thresholds[node].is_nan() {
+                        return Err(Error::NodeThresholdNan { node });
+                    }
+                    let t = true_child[node] as usize;
+                    let e = false_child[node] as usize;
+                    if t <= node || t >= limit || e <= node || e >= limit {
+                        return Err(Error::NodeChildOutOfRange { node });
+                    }
+                    node += 1;
+                }
+                Ok(Forest {
+                    n_features,
+                    labels,
+                    roots,
+                    features,
+                    thresholds,
+                    true_child,
+                    false_child,
+                })
+            }
+        }
+    )*};
+}
+
+forest_new! {
+    u8, u8; u8, u16; u8, u32;
+    u16, u8; u16, u16; u16, u32;
+    u32, u8; u32, u16; u32, u32;
+}
+
+impl<'a, F: Index, C: Index> Forest<'a, F, C> {
+    /// Number of features a row must have.
+    #[must_use]
+    pub const fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// Number of classes.
+    #[must_use]
+    pub const fn n_classes(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Number of trees.
+    #[must_use]
+    pub const fn n_trees(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// Number of decision nodes (leaves are not stored).
+    #[must_use]
+    pub const fn n_nodes(&self) -> usize {
+        self.thresholds.len()
+    }
+
+    /// The original label of each class index.
+    #[must_use]
+    pub const fn labels(&self) -> &'a [i64] {
+        self.labels
+    }
+
+    /// Walks tree `root` for `x` and returns the class index of the leaf it
+    /// reaches, plus the number of decision nodes visited.
+    ///
+    /// `x` must hold at least `n_features` values: callers check it, and the
+    /// per-node feature indices are validated below `n_features`.
+    #[inline]
+    fn walk(&self, root: C, x: &[f32]) -> (usize, usize) {
+        let n_nodes = self.thresholds.len();
+        let mut r = root.get();
+        let mut visited = 0;
+        // Every node reference points forward, so this loop ends within
+        // n_nodes steps; indexing cannot fail for a validated forest.
+        while r < n_nodes {
+            let value = x[self.features[r].get()];
+            r = if value <= self.thresholds[r] {
+                self.true_child[r].get()
+            } else {
+                self.false_child[r].get()
+            };
+            visited += 1;
+        }
+        (r - n_nodes, visited)
+    }
+
+    fn check_row(&self, x: &[f32]) -> Result<(), Error> {
+        if x.len() == self.n_features {
+            Ok(())
+        } else {
+            Err(Error::InputLengthMismatch {
+                expected: self.n_features,
+                found: x.len(),
+            })
+        }
+    }
+
+    fn check_votes(&self, votes: &[u32]) -> Result<(), Error> {
+        if votes.len() == self.labels.len() {
+            Ok(())
+        } else {
+            Err(Error::VotesLengthMismatch {
+                expected: self.labels.len(),
+                found: votes.len(),
+            })
+        }
+    }
+
+    /// Counts each tree's vote into `votes` (one slot per class, overwritten).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InputLengthMismatch`] if `x` is not one value per feature,
+    /// [`Error::VotesLengthMismatch`] if `votes` is not one slot per class.
+    pub fn votes_into(&self, x: &[f32], votes: &mut [u32]) -> Result<(), Error> {
+        self.check_row(x)?;
+        self.check_votes(votes)?;
+        self.count_votes(x, votes);
+        Ok(())
+    }
+
+    fn count_votes(&self, x: &[f32], votes: &mut [u32]) -> usize {
+        votes.iter_mut().for_each(|v| *v = 0);
+        let mut visited = 0;
+        for &root in self.roots {
+            let (class, steps) = self.walk(root, x);
+            visited += steps;
+            if let Some(slot) = votes.get_mut(class) {
+                *slot += 1;
+            }
+        }
+        visited
+    }
+
+    /// Predicts the class index of `x`, using `votes` (one slot per class) as
+    /// scratch space; it holds the vote counts afterwards.
+    ///
+    /// # Errors
+    ///
+    /// As [`Forest::votes_into`].
+    pub fn predict_into(&self, x: &[f32], votes: &mut [u32]) -> Result<usize, Error> {
+        self.votes_into(x, votes)?;
+        Ok(argmax(votes))
+    }
+
+    /// Like [`Forest::predict_into`], and also returns the number of decision
+    /// nodes visited over all trees (for benchmarks and size reports).
+    ///
+    /// # Errors
+    ///
+    /// As [`Forest::votes_into`].
+    pub fn predict_counting(&self, x: &[f32], votes: &mut [u32]) -> Result<(usize, usize), Error> {
+        self.check_row(x)?;
+        self.check_votes(votes)?;
+        let visited = self.count_votes(x, votes);
+        Ok((argmax(votes), visited))
+    }
+
+    /// The class index one tree votes for.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InputLengthMismatch`] if `x` is not one value per feature;
+    /// `Ok(None)` if `tree` is not below [`Forest::n_trees`].
+    pub fn tree_vote(&self, tree: usize, x: &[f32]) -> Result<Option<usize>, Error> {
+        self.check_row(x)?;
+        Ok(self.roots.get(tree).map(|&root| self.walk(root, x).0))
+    }
+}
+
+/// Index of the first maximum: hard majority vote, ties to the lowest class.
+#[inline]
+fn argmax(votes: &[u32]) -> usize {
+    let mut best = 0;
+    let mut best_votes = 0;
+    for (class, &v) in votes.iter().enumerate() {
+        if v > best_votes {
+            best = class;
+            best_votes = v;
+        }
+    }
+    best
+}
+
+/// A validated forest whose feature count `NF` and class count `NC` are known
+/// at compile time: every call is infallible and needs no buffer.
+///
+/// This is what `forest-codegen` emits as the baked `static MODEL`.
+#[derive(Clone, Copy)]
+pub struct Model<'a, F: Index, C: Index, const NF: usize, const NC: usize> {
+    forest: Forest<'a, F, C>,
+}
+
+impl<F: Index, C: Index, const NF: usize, const NC: usize> fmt::Debug
+    for Model<'_, F, C, NF, NC>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Model").field(&self.forest).finish()
+    }
+}
+
+impl<'a, F: Index, C: Index, const NF: usize, const NC: usize> Model<'a, F, C, NF, NC> {
+    /// Fixes the forest's sizes in the type.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FeatureCountMismatch`] or [`Error::ClassCountMismatch`] if
+    /// `NF`/`NC` differ from the forest's.
+    pub const fn new(forest: Forest<'a, F, C>) -> Result<Self, Error> {
+        if forest.n_features != NF {
+            return Err(Error::FeatureCountMismatch);
+        }
+        if forest.labels.len() != NC {
+            return Err(Error::ClassCountMismatch);
+        }
+        Ok(Model { forest })
+    }
+
+    /// The underlying run-time-sized forest.
+    #[must_use]
+    pub const fn forest(&self) -> &Forest<'a, F, C> {
+        &self.forest
+    }
+
+    /// Vote count of each class for `x`.
+    #[must_use]
+    pub fn votes(&self, x: &[f32; NF]) -> [u32; NC] {
+        let mut votes = [0; NC];
+        self.forest.count_votes(x, &mut votes);
+        votes
+    }
+
+    /// Predicted class index of `x` (hard majority, ties to the lowest class).
+    #[must_use]
+    pub fn predict(&self, x: &[f32; NF]) -> usize {
+        argmax(&self.votes(x))
+    }
+
+    /// Predicted class index of `x` and the decision nodes visited.
+    #[must_use]
+    pub fn predict_counting(&self, x: &[f32; NF]) -> (usize, usize) {
+        let mut votes = [0; NC];
+        let visited = self.forest.count_votes(x, &mut votes);
+        (argmax(&votes), visited)
+    }
+
+    /// Predicted original class label of `x`.
+    #[must_use]
+    pub fn predict_label(&self, x: &[f32; NF]) -> i64 {
+        let class = self.predict(x);
+        // `class < NC == labels.len()` always; the fallback is unreachable.
+        self.forest.labels.get(class).copied().unwrap_or_default()
+    }
+
+    /// Fraction of trees voting for each class.
+    #[must_use]
+    pub fn predict_proba(&self, x: &[f32; NF]) -> [f32; NC] {
+        let votes = self.votes(x);
+        let trees = self.forest.roots.len() as f32;
+        let mut proba = [0.0; NC];
+        for (p, v) in proba.iter_mut().zip(votes) {
+            *p = v as f32 / trees;
+        }
+        proba
+    }
+
+    /// Predicts a batch: `out[i]` gets the class index of `rows[i]`; extra
+    /// slots on either side are left alone. Returns the number of rows done.
+    pub fn predict_batch(&self, rows: &[[f32; NF]], out: &mut [usize]) -> usize {
+        let mut done = 0;
+        for (row, slot) in rows.iter().zip(out.iter_mut()) {
+            *slot = self.predict(row);
+            done += 1;
+        }
+        done
+    }
+}
+
+/// Items only generated code may use; outside semver.
+#[doc(hidden)]
+pub mod __codegen {
+    pub use super::TABLE_FORMAT_VERSION;
+
+    /// Compile-time check that the generator's table format is this crate's.
+    pub const fn check_format_version(version: u32) {
+        assert!(
+            version == super::TABLE_FORMAT_VERSION,
+            "generated tables were made for another forest-core table format version"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stumps() -> Forest<'static, u8, u8> {
+        Forest::<u8, u8>::new(1, &[10, 20], &[0, 1], &[0, 0], &[0.5, 1.5], &[2, 2], &[3, 3]).unwrap()
+    }
+
+    #[test]
+    fn thresholds_are_inclusive_and_nan_goes_false() {
+        let f = stumps();
+        let mut v = [0; 2];
+        assert_eq!(f.predict_into(&[0.5], &mut v), Ok(0));
+        assert_eq!(v, [2, 0]);
+        f.votes_into(&[f32::from_bits(0.5f32.to_bits() + 1)], &mut v).unwrap();
+        assert_eq!(v, [1, 1]);
+        f.votes_into(&[f32::NAN], &mut v).unwrap();
+        assert_eq!(v, [0, 2]);
+        f.votes_into(&[f32::NEG_INFINITY], &mut v).unwrap();
+        assert_eq!(v, [2, 0]);
+        f.votes_into(&[f32::INFINITY], &mut v).unwrap();
+        assert_eq!(v, [0, 2]);
+    }
+
+    #[test]
+    fn ties_go_to_the_lowest_class() {
+        assert_eq!(argmax(&[3, 3, 1]), 0);
+        assert_eq!(argmax(&[1, 3, 3]), 1);
+        assert_eq!(argmax(&[0, 0]), 0);
+    }
+
+    #[test]
+    fn slice_calls_check_lengths() {
+        let f = stumps();
+        let mut v = [0; 2];
+        assert_eq!(
+            f.predict_into(&[1.0, 2.0], &mut v),
+            Err(Error::InputLengthMismatch {
+                expected: 1,
+                found: 2
+            })
+        );
+        assert_eq!(
+            f.predict_into(&[1.0], &mut [0; 3]),
+            Err(Error::VotesLengthMismatch {
+                expected: 2,
+                found: 3
+            })
+        );
+        assert_eq!(f.tree_vote(5, &[1.0]), Ok(None));
+        assert_eq!(f.tree_vote(1, &[1.0]), Ok(Some(0)));
+    }
+
+    #[test]
+    fn validation_names_the_broken_part() {
+        let n = Forest::<u8, u8>::new;
+        assert_eq!(n(1, &[1], &[], &[], &[], &[], &[]).unwrap_err(), Error::NoTrees);
+        assert_eq!(n(1, &[], &[0], &[], &[], &[], &[]).unwrap_err(), Error::NoClasses);
+        assert_eq!(n(0, &[1], &[0], &[], &[], &[], &[]).unwrap_err(), Error::NoFeatures);
+        assert_eq!(
+            n(1, &[1, 2], &[3], &[0], &[0.0], &[1], &[2]).unwrap_err(),
+            Error::RootOutOfRange { tree: 0 }
+        );
+        assert_eq!(
+            n(1, &[1, 2], &[0], &[1], &[0.0], &[1], &[2]).unwrap_err(),
+            Error::NodeFeatureOutOfRange { node: 0 }
+        );
+        assert_eq!(
+            n(1, &[1, 2], &[0], &[0], &[f32::NAN], &[1], &[2]).unwrap_err(),
+            Error::NodeThresholdNan { node: 0 }
+        );
+        // A self-loop or a backward reference could walk forever: refused.
+        assert_eq!(
+            n(1, &[1, 2], &[0], &[0], &[0.0], &[0], &[2]).unwrap_err(),
+            Error::NodeChildOutOfRange { node: 0 }
+        );
+        assert_eq!(
+            n(1, &[1, 2], &[0], &[0], &[0.0], &[1], &[3]).unwrap_err(),
+            Error::NodeChildOutOfRange { node: 0 }
+        );
+        assert_eq!(
+            n(1, &[1, 2], &[0], &[0, 0], &[0.0], &[1], &[2]).unwrap_err(),
+            Error::NodeTablesLengthMismatch
+        );
+        let labels = [0i64; 256];
+        assert_eq!(
+            n(1, &labels, &[0], &[0], &[0.0], &[1], &[2]).unwrap_err(),
+            Error::ChildIndexTypeTooNarrow
+        );
+        assert!(Forest::<u8, u16>::new(1, &labels, &[0], &[0], &[0.0], &[1], &[2]).is_ok());
+    }
+
+    #[test]
+    fn typed_model_checks_sizes() {
+        assert_eq!(
+            Model::<u8, u8, 2, 2>::new(stumps()).unwrap_err(),
+            Error::FeatureCountMismatch
+        );
+        assert_eq!(
+            Model::<u8, u8, 1, 3>::new(stumps()).unwrap_err(),
+            Error::ClassCountMismatch
+        );
+        let m = Model::<u8, u8, 1, 2>::new(stumps()).unwrap();
+        assert_eq!(m.predict_proba(&[1.0]), [0.5, 0.5]);
+        assert_eq!(m.predict_counting(&[1.0]), (0, 2));
+        let mut out = [9; 3];
+        assert_eq!(m.predict_batch(&[[0.0], [2.0]], &mut out), 2);
+        assert_eq!(out, [0, 1, 9]);
+    }
+}
