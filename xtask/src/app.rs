@@ -1,0 +1,7 @@
+//! Function-app commands: `package`, `bench-http`.
+
+use anyhow::{Result, bail};
+
+pub fn run(command: &str, _args: &[String]) -> Result<()> {
+    bail!("`{command}` is not implemented yet")
+}

@@ -1,0 +1,40 @@
+//! `cargo xtask <command>`: the one entry point for CI, packaging and benchmarks.
+
+mod app;
+mod ci;
+mod firmware;
+mod util;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [args]
+
+commands:
+  ci            everything CI runs: fmt, clippy, docs, tests, no_std builds, firmware in QEMU
+  package       build target/function-app.zip (static musl handler + host.json + function.json)
+  bench-http    load-test the function app on loopback
+  firmware      build and run the firmware on every target under QEMU
+  size          flash/RAM/stack/instruction report of the firmware
+";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        bail!("no command given");
+    };
+    match command.as_str() {
+        "ci" => ci::run(rest),
+        "package" | "bench-http" => app::run(command, rest),
+        "firmware" | "size" => firmware::run(command, rest),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            eprint!("{USAGE}");
+            bail!("unknown command `{other}`")
+        }
+    }
+}
