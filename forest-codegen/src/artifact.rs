@@ -610,6 +610,54 @@ impl Model {
     }
 }
 
+impl Model {
+    /// Reference interpreter over the IR: each tree's vote for `x`.
+    ///
+    /// Deliberately plain (one node at a time, straight from the IR) so that it
+    /// can serve as the oracle the table walkers are tested against. Missing
+    /// features read as NaN.
+    #[must_use]
+    pub fn reference_votes(&self, x: &[f32]) -> Vec<u32> {
+        let mut votes = vec![0u32; self.n_classes()];
+        for tree in &self.trees {
+            let mut i = 0usize;
+            let class = loop {
+                match tree.nodes.get(i) {
+                    Some(Node::Leaf { class }) => break Some(*class as usize),
+                    Some(Node::Split {
+                        feature,
+                        threshold,
+                        left,
+                        right,
+                    }) => {
+                        let v = x.get(*feature as usize).copied().unwrap_or(f32::NAN);
+                        // smartcore: `x as f64 <= split_value`, NaN fails.
+                        i = if f64::from(v) <= f64::from(*threshold) {
+                            *left as usize
+                        } else {
+                            *right as usize
+                        };
+                    }
+                    None => break None,
+                }
+            };
+            if let Some(slot) = class.and_then(|c| votes.get_mut(c)) {
+                *slot += 1;
+            }
+        }
+        votes
+    }
+
+    /// Reference prediction: the class index with the most votes, ties to the
+    /// lowest index.
+    #[must_use]
+    pub fn reference_predict(&self, x: &[f32]) -> usize {
+        let votes = self.reference_votes(x);
+        let max = votes.iter().copied().max().unwrap_or(0);
+        votes.iter().position(|&v| v == max).unwrap_or(0)
+    }
+}
+
 impl Tree {
     /// Depth of the tree (edges on the longest root-to-leaf path).
     #[must_use]

@@ -405,12 +405,12 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
     let cw = layout.child.ident();
     let name = &model.name;
     let hex = artifact::hex(&fingerprint);
-    let n_features = tables.n_features;
-    let n_classes = tables.labels.len();
-    let n_trees = tables.roots.len();
-    let n_nodes = tables.n_nodes();
-    let n_leaves = model.n_leaves();
-    let max_depth = model.max_depth();
+    let n_features = Literal::usize_unsuffixed(tables.n_features);
+    let n_classes = Literal::usize_unsuffixed(tables.labels.len());
+    let n_trees = Literal::usize_unsuffixed(tables.roots.len());
+    let n_nodes = Literal::usize_unsuffixed(tables.n_nodes());
+    let n_leaves = Literal::usize_unsuffixed(model.n_leaves());
+    let max_depth = Literal::usize_unsuffixed(model.max_depth());
     let feature_names = &model.feature_names;
     let labels = tables.labels.iter().map(|&l| Literal::i64_unsuffixed(l));
     let fp_bytes = fingerprint.iter().map(|&b| Literal::u8_unsuffixed(b));
@@ -419,9 +419,9 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
     let thresholds = tables.thresholds.iter().map(|&t| float_literal(t));
     let trues = tables.true_child.iter().map(|&r| layout.child.literal(r));
     let falses = tables.false_child.iter().map(|&r| layout.child.literal(r));
-    let version = forest_core::TABLE_FORMAT_VERSION;
-    let fw_doc = format!("Feature-index type of this model's tables (`{fw}`).");
-    let cw_doc = format!("Child-reference type of this model's tables (`{cw}`).");
+    let version = Literal::u32_unsuffixed(forest_core::TABLE_FORMAT_VERSION);
+    let fw_doc = format!(" Feature-index type of this model's tables (`{fw}`).");
+    let cw_doc = format!(" Child-reference type of this model's tables (`{cw}`).");
 
     let tokens = quote! {
         /// Name of the baked model.
