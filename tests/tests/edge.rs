@@ -1,0 +1,86 @@
+//! The hand-made edge forest, baked by build.rs, against the IR reference
+//! interpreter on every special value at and around every threshold.
+
+use forest_codegen::artifact::{Model, Node};
+use forest_tests::edge;
+
+fn artifact() -> Model {
+    let path = std::path::Path::new(env!("OUT_DIR")).join("edge.forest");
+    let (model, fp) = Model::read(&path).unwrap();
+    assert_eq!(forest_codegen::artifact::hex(&fp), edge::FINGERPRINT);
+    model
+}
+
+fn specials(model: &Model) -> Vec<f32> {
+    let mut v = vec![
+        f32::NAN,
+        -f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        0.0,
+        -0.0,
+        f32::MAX,
+        -f32::MAX,
+        f32::MIN_POSITIVE,
+        f32::from_bits(1),
+        -f32::from_bits(1),
+        1.0,
+        -1.0,
+    ];
+    for node in model.trees.iter().flat_map(|t| &t.nodes) {
+        if let Node::Split { threshold: t, .. } = *node {
+            v.extend([t, t.next_up(), t.next_down()]);
+        }
+    }
+    v
+}
+
+#[test]
+fn baked_edge_forest_matches_the_reference_on_every_special_value() {
+    let model = artifact();
+    let values = specials(&model);
+    let mut checked = 0;
+    for &a in &values {
+        for &b in &values {
+            for &c in &values {
+                let row = [a, b, c];
+                let baked = edge::MODEL.predict(&row);
+                assert_eq!(baked, model.reference_predict(&row), "row {row:?}");
+                assert_eq!(edge::MODEL.votes(&row).to_vec(), model.reference_votes(&row));
+                assert_eq!(edge::MODEL.predict_label(&row), edge::CLASS_LABELS[baked]);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10_000);
+}
+
+#[test]
+fn metadata_is_baked() {
+    assert_eq!(edge::NAME, "edge");
+    assert_eq!(edge::FEATURE_NAMES, ["a", "b", "c"]);
+    assert_eq!(edge::CLASS_LABELS, [-7, 0, 3, 1_000_000_000_000]);
+    assert_eq!((edge::N_TREES, edge::N_NODES, edge::N_LEAVES), (6, 7, 13));
+    assert_eq!(edge::FINGERPRINT.len(), 64);
+}
+
+#[test]
+fn ties_go_to_the_lowest_class() {
+    // Six trees; find rows whose top vote is shared and check the winner.
+    let model = artifact();
+    let values = specials(&model);
+    let mut ties = 0;
+    for &a in &values {
+        for &b in &values {
+            let row = [a, b, 0.0];
+            let votes = edge::MODEL.votes(&row);
+            let max = *votes.iter().max().unwrap();
+            if votes.iter().filter(|&&v| v == max).count() > 1 {
+                ties += 1;
+                let first = votes.iter().position(|&v| v == max).unwrap();
+                assert_eq!(edge::MODEL.predict(&row), first, "row {row:?} votes {votes:?}");
+            }
+        }
+    }
+    assert!(ties > 0, "the fixture must produce tied votes");
+}
