@@ -1,0 +1,66 @@
+//! A corrupt baked table is a compile error, not a wrong answer: generated
+//! code for a real model builds, and the same code with one table entry broken
+//! does not, with the generator's message.
+
+use std::path::Path;
+use std::process::Command;
+
+fn generated_edge() -> String {
+    let path = Path::new(env!("OUT_DIR")).join("edge.forest");
+    let (model, _) = forest_codegen::artifact::Model::read(&path).unwrap();
+    forest_codegen::generate(&model).unwrap()
+}
+
+/// Builds a throw-away binary crate that includes `code`; returns (ok, stderr).
+fn build(name: &str, code: &str) -> (bool, String) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("../forest-core");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n\
+             [dependencies]\nforest-core = {{ path = {:?} }}\n\n[workspace]\n",
+            core.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/model.rs"), code).unwrap();
+    std::fs::write(
+        dir.join("src/main.rs"),
+        "#[allow(dead_code)]\nmod model {\n    include!(\"model.rs\");\n}\n\
+         fn main() {\n    println!(\"{}\", model::MODEL.predict(&[0.0; model::N_FEATURES]));\n}\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO"))
+        .args(["build", "--offline", "--quiet"])
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-fail-target"))
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn corrupt_tables_do_not_compile() {
+    let code = generated_edge();
+    let (ok, stderr) = build("baked_ok", &code);
+    assert!(ok, "generated code must compile:\n{stderr}");
+
+    // A self-loop: node 0's true child pointing at node 0 would never end.
+    let needle = "const TRUE_CHILD: [ChildRef; N_NODES] = [";
+    let at = code.find(needle).expect("true-child table") + needle.len();
+    let end = at + code[at..].find(',').unwrap();
+    let looped = format!("{}0{}", &code[..at], &code[end..]);
+    assert_ne!(looped, code);
+    let (ok, stderr) = build("baked_self_loop", &looped);
+    assert!(!ok, "a self-loop must not compile");
+    assert!(stderr.contains("baked model: the forest tables are invalid"), "{stderr}");
+
+    // Tables generated for another table format version are refused.
+    let versioned = code.replace("check_format_version(1)", "check_format_version(2)");
+    assert_ne!(versioned, code);
+    let (ok, stderr) = build("baked_other_version", &versioned);
+    assert!(!ok, "another format version must not compile");
+    assert!(stderr.contains("another forest-core table format version"), "{stderr}");
+}
