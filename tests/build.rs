@@ -49,7 +49,9 @@ pub fn edge_model() -> Model {
         Tree {
             nodes: vec![split(1, f32::INFINITY, 1, 2), leaf(2), leaf(0)],
         },
-        Tree { nodes: vec![leaf(1)] },
+        Tree {
+            nodes: vec![leaf(1)],
+        },
         Tree {
             nodes: vec![split(0, f32::NEG_INFINITY, 1, 2), leaf(3), leaf(2)],
         },

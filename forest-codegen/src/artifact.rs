@@ -252,7 +252,10 @@ impl fmt::Display for ArtifactError {
                 "truncated artifact: expected {expected} bytes, found {found}"
             ),
             ArtifactError::TrailingBytes { extra } => {
-                write!(f, "corrupt artifact: {extra} unexpected bytes after the checksum")
+                write!(
+                    f,
+                    "corrupt artifact: {extra} unexpected bytes after the checksum"
+                )
             }
             ArtifactError::ChecksumMismatch => {
                 f.write_str("corrupt artifact: body checksum does not match")
@@ -562,7 +565,9 @@ impl Model {
         let (model, rest): (Model, &[u8]) =
             postcard::take_from_bytes(body).map_err(ArtifactError::BadBody)?;
         if !rest.is_empty() {
-            return Err(ArtifactError::BadBody(postcard::Error::DeserializeBadEncoding));
+            return Err(ArtifactError::BadBody(
+                postcard::Error::DeserializeBadEncoding,
+            ));
         }
         model.validate().map_err(ArtifactError::Invalid)?;
         Ok(model)
@@ -690,8 +695,10 @@ pub fn fingerprint(bytes: &[u8]) -> [u8; 32] {
 #[must_use]
 pub fn hex(bytes: &[u8]) -> String {
     use fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }

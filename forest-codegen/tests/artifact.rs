@@ -11,7 +11,11 @@ fn round_trips_exactly_and_deterministically() {
     let bytes = m.to_bytes().unwrap();
     assert_eq!(&bytes[..8], &MAGIC);
     assert_eq!(Model::from_bytes(&bytes).unwrap(), m);
-    assert_eq!(m.to_bytes().unwrap(), bytes, "encoding must be deterministic");
+    assert_eq!(
+        m.to_bytes().unwrap(),
+        bytes,
+        "encoding must be deterministic"
+    );
     assert_eq!(m.clone().to_bytes().unwrap(), bytes);
 }
 
@@ -24,7 +28,10 @@ fn file_write_and_read() {
     let (back, fp2) = Model::read(&path).unwrap();
     assert_eq!(back, m);
     assert_eq!(fp, fp2);
-    assert_eq!(fp, forest_codegen::artifact::fingerprint(&std::fs::read(&path).unwrap()));
+    assert_eq!(
+        fp,
+        forest_codegen::artifact::fingerprint(&std::fs::read(&path).unwrap())
+    );
     // Nothing but the artifact is left in the directory.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
@@ -33,9 +40,22 @@ fn file_write_and_read() {
 fn refuses_foreign_files() {
     let err = Model::from_bytes(b"PK\x03\x04 this is a zip").unwrap_err();
     assert!(matches!(err, ArtifactError::BadMagic { .. }));
-    assert!(err.to_string().starts_with("not a forest model artifact (bad magic"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("not a forest model artifact (bad magic"),
+        "{err}"
+    );
     let err = Model::from_bytes(b"").unwrap_err();
-    assert!(matches!(err, ArtifactError::Truncated { expected: 14, found: 0 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ArtifactError::Truncated {
+                expected: 14,
+                found: 0
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -70,7 +90,10 @@ fn refuses_trailing_bytes() {
     let mut bytes = common::small().to_bytes().unwrap();
     bytes.push(0);
     let err = Model::from_bytes(&bytes).unwrap_err();
-    assert_eq!(err.to_string(), "corrupt artifact: 1 unexpected bytes after the checksum");
+    assert_eq!(
+        err.to_string(),
+        "corrupt artifact: 1 unexpected bytes after the checksum"
+    );
 }
 
 #[test]
@@ -100,7 +123,10 @@ fn refuses_a_body_that_does_not_decode_even_with_a_good_checksum() {
     bytes.extend_from_slice(&Sha256::digest(body));
     let err = Model::from_bytes(&bytes).unwrap_err();
     assert!(matches!(err, ArtifactError::BadBody(_)), "{err}");
-    assert!(err.to_string().starts_with("corrupt artifact: body does not decode"));
+    assert!(
+        err.to_string()
+            .starts_with("corrupt artifact: body does not decode")
+    );
 }
 
 #[test]
@@ -119,7 +145,10 @@ fn validation_names_tree_and_node() {
     );
     let mut m = common::small();
     m.trees[1].nodes[0] = common::split(0, 0.0, 2, 2);
-    assert_eq!(m.validate().unwrap_err(), ModelError::NotATree { tree: 1, node: 1 });
+    assert_eq!(
+        m.validate().unwrap_err(),
+        ModelError::NotATree { tree: 1, node: 1 }
+    );
     let mut m = common::small();
     m.trees[2].nodes[0] = common::leaf(3);
     assert_eq!(
@@ -128,13 +157,19 @@ fn validation_names_tree_and_node() {
     );
     let mut m = common::small();
     m.trees[3].nodes[0] = common::split(0, f32::NAN, 1, 2);
-    assert_eq!(m.validate().unwrap_err().to_string(), "tree 3, node 0: threshold is NaN");
+    assert_eq!(
+        m.validate().unwrap_err().to_string(),
+        "tree 3, node 0: threshold is NaN"
+    );
     let mut m = common::small();
     m.trees.push(Tree { nodes: vec![] });
     assert_eq!(m.validate().unwrap_err().to_string(), "tree 4 has no nodes");
     let mut m = common::small();
     m.class_labels = vec![1, 2, 1];
-    assert_eq!(m.validate().unwrap_err().to_string(), "class label 1 appears twice");
+    assert_eq!(
+        m.validate().unwrap_err().to_string(),
+        "class label 1 appears twice"
+    );
     // An invalid model is never written.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.forest");

@@ -69,9 +69,13 @@ fn value() -> impl Strategy<Value = f32> {
 
 fn forest() -> impl Strategy<Value = Model> {
     (1usize..6, 1usize..5).prop_flat_map(|(features, classes)| {
-        prop::collection::vec(tree(features as u32, classes as u32), 1..12).prop_map(
-            move |trees| common::model(features, (0..classes as i64).map(|c| c * 3 - 2).collect(), trees),
-        )
+        prop::collection::vec(tree(features as u32, classes as u32), 1..12).prop_map(move |trees| {
+            common::model(
+                features,
+                (0..classes as i64).map(|c| c * 3 - 2).collect(),
+                trees,
+            )
+        })
     })
 }
 
@@ -86,7 +90,10 @@ fn rows_for(model: &Model, random: Vec<Vec<f32>>) -> Vec<Vec<f32>> {
         })
         .collect();
     for node in model.trees.iter().flat_map(|t| &t.nodes) {
-        if let Node::Split { feature, threshold, .. } = *node {
+        if let Node::Split {
+            feature, threshold, ..
+        } = *node
+        {
             for v in [threshold, threshold.next_up(), threshold.next_down()] {
                 let mut r = vec![0.5; n];
                 r[feature as usize] = v;

@@ -170,9 +170,7 @@ impl fmt::Display for Error {
             Error::NoTrees => f.write_str("the forest has no trees"),
             Error::NoClasses => f.write_str("the forest has no classes"),
             Error::NoFeatures => f.write_str("the forest reads no features"),
-            Error::NodeTablesLengthMismatch => {
-                f.write_str("the per-node tables differ in length")
-            }
+            Error::NodeTablesLengthMismatch => f.write_str("the per-node tables differ in length"),
             Error::ChildIndexTypeTooNarrow => {
                 f.write_str("nodes + classes do not fit the child-reference type")
             }
@@ -187,10 +185,9 @@ impl fmt::Display for Error {
             ),
             Error::FeatureCountMismatch => f.write_str("feature count differs from the tables"),
             Error::ClassCountMismatch => f.write_str("class count differs from the tables"),
-            Error::InputLengthMismatch { expected, found } => write!(
-                f,
-                "input has {found} features, the model reads {expected}"
-            ),
+            Error::InputLengthMismatch { expected, found } => {
+                write!(f, "input has {found} features, the model reads {expected}")
+            }
             Error::VotesLengthMismatch { expected, found } => write!(
                 f,
                 "vote buffer has {found} slots, the model has {expected} classes"
@@ -483,9 +480,7 @@ pub struct Model<'a, F: Index, C: Index, const NF: usize, const NC: usize> {
     forest: Forest<'a, F, C>,
 }
 
-impl<F: Index, C: Index, const NF: usize, const NC: usize> fmt::Debug
-    for Model<'_, F, C, NF, NC>
-{
+impl<F: Index, C: Index, const NF: usize, const NC: usize> fmt::Debug for Model<'_, F, C, NF, NC> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Model").field(&self.forest).finish()
     }
@@ -587,7 +582,16 @@ mod tests {
     use super::*;
 
     fn stumps() -> Forest<'static, u8, u8> {
-        Forest::<u8, u8>::new(1, &[10, 20], &[0, 1], &[0, 0], &[0.5, 1.5], &[2, 2], &[3, 3]).unwrap()
+        Forest::<u8, u8>::new(
+            1,
+            &[10, 20],
+            &[0, 1],
+            &[0, 0],
+            &[0.5, 1.5],
+            &[2, 2],
+            &[3, 3],
+        )
+        .unwrap()
     }
 
     #[test]
@@ -596,7 +600,8 @@ mod tests {
         let mut v = [0; 2];
         assert_eq!(f.predict_into(&[0.5], &mut v), Ok(0));
         assert_eq!(v, [2, 0]);
-        f.votes_into(&[f32::from_bits(0.5f32.to_bits() + 1)], &mut v).unwrap();
+        f.votes_into(&[f32::from_bits(0.5f32.to_bits() + 1)], &mut v)
+            .unwrap();
         assert_eq!(v, [1, 1]);
         f.votes_into(&[f32::NAN], &mut v).unwrap();
         assert_eq!(v, [0, 2]);
@@ -638,9 +643,18 @@ mod tests {
     #[test]
     fn validation_names_the_broken_part() {
         let n = Forest::<u8, u8>::new;
-        assert_eq!(n(1, &[1], &[], &[], &[], &[], &[]).unwrap_err(), Error::NoTrees);
-        assert_eq!(n(1, &[], &[0], &[], &[], &[], &[]).unwrap_err(), Error::NoClasses);
-        assert_eq!(n(0, &[1], &[0], &[], &[], &[], &[]).unwrap_err(), Error::NoFeatures);
+        assert_eq!(
+            n(1, &[1], &[], &[], &[], &[], &[]).unwrap_err(),
+            Error::NoTrees
+        );
+        assert_eq!(
+            n(1, &[], &[0], &[], &[], &[], &[]).unwrap_err(),
+            Error::NoClasses
+        );
+        assert_eq!(
+            n(0, &[1], &[0], &[], &[], &[], &[]).unwrap_err(),
+            Error::NoFeatures
+        );
         assert_eq!(
             n(1, &[1, 2], &[3], &[0], &[0.0], &[1], &[2]).unwrap_err(),
             Error::RootOutOfRange { tree: 0 }

@@ -34,11 +34,17 @@ fn build(name: &str, code: &str) -> (bool, String) {
     .unwrap();
     let out = Command::new(env!("CARGO"))
         .args(["build", "--offline", "--quiet"])
-        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-fail-target"))
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-fail-target"),
+        )
         .current_dir(&dir)
         .output()
         .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -55,12 +61,18 @@ fn corrupt_tables_do_not_compile() {
     assert_ne!(looped, code);
     let (ok, stderr) = build("baked_self_loop", &looped);
     assert!(!ok, "a self-loop must not compile");
-    assert!(stderr.contains("baked model: the forest tables are invalid"), "{stderr}");
+    assert!(
+        stderr.contains("baked model: the forest tables are invalid"),
+        "{stderr}"
+    );
 
     // Tables generated for another table format version are refused.
     let versioned = code.replace("check_format_version(1)", "check_format_version(2)");
     assert_ne!(versioned, code);
     let (ok, stderr) = build("baked_other_version", &versioned);
     assert!(!ok, "another format version must not compile");
-    assert!(stderr.contains("another forest-core table format version"), "{stderr}");
+    assert!(
+        stderr.contains("another forest-core table format version"),
+        "{stderr}"
+    );
 }

@@ -46,7 +46,10 @@ fn baked_edge_forest_matches_the_reference_on_every_special_value() {
                 let row = [a, b, c];
                 let baked = edge::MODEL.predict(&row);
                 assert_eq!(baked, model.reference_predict(&row), "row {row:?}");
-                assert_eq!(edge::MODEL.votes(&row).to_vec(), model.reference_votes(&row));
+                assert_eq!(
+                    edge::MODEL.votes(&row).to_vec(),
+                    model.reference_votes(&row)
+                );
                 assert_eq!(edge::MODEL.predict_label(&row), edge::CLASS_LABELS[baked]);
                 checked += 1;
             }
@@ -78,7 +81,11 @@ fn ties_go_to_the_lowest_class() {
             if votes.iter().filter(|&&v| v == max).count() > 1 {
                 ties += 1;
                 let first = votes.iter().position(|&v| v == max).unwrap();
-                assert_eq!(edge::MODEL.predict(&row), first, "row {row:?} votes {votes:?}");
+                assert_eq!(
+                    edge::MODEL.predict(&row),
+                    first,
+                    "row {row:?} votes {votes:?}"
+                );
             }
         }
     }
