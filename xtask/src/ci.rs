@@ -6,6 +6,7 @@ use anyhow::Result;
 pub fn run_ci() -> Result<()> {
     ensure_targets(&["thumbv7em-none-eabihf", "thumbv6m-none-eabi"])?;
     sh(cargo().args(["fmt", "--all", "--check"]))?;
+    crate::lint::run_lint()?;
     sh(cargo().args([
         "clippy",
         "--workspace",

@@ -3,6 +3,7 @@
 mod app;
 mod ci;
 mod firmware;
+mod lint;
 mod util;
 
 use anyhow::{Result, bail};
@@ -16,6 +17,7 @@ commands:
   bench-http    load-test the function app on loopback
   firmware      build and run the firmware on every target under QEMU
   size          flash/RAM/stack/instruction report of the firmware
+  lint-workflows  zizmor and actionlint over .github/workflows (fails on any finding)
 ";
 
 fn main() -> Result<()> {
@@ -28,6 +30,7 @@ fn main() -> Result<()> {
         "ci" => ci::run(rest),
         "package" | "bench-http" => app::run(command, rest),
         "firmware" | "size" => firmware::run(command, rest),
+        "lint-workflows" => lint::run_lint(),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

@@ -1,0 +1,168 @@
+//! Parity: every baked fixture answers exactly like smartcore's own `predict`
+//! on the model it was trained as — on the training and test rows, on rows
+//! placed exactly on every threshold and one f32 either side, and on rows
+//! holding NaN and ±∞ — and like the run-time tables `forest-train predict`
+//! uses.
+
+use forest_codegen::Tables;
+use forest_codegen::artifact::{Model, Node};
+use forest_train::data::load_csv;
+use forest_train::train::{TrainConfig, fit};
+use std::path::{Path, PathBuf};
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+/// Rows to check: the data rows, then for every decision node each base row
+/// variant with that node's feature set to the threshold and the next f32
+/// above and below, then NaN/±∞ in each feature and everywhere.
+fn probe_rows(model: &Model, data: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    let mut rows = data.to_vec();
+    let bases: Vec<&Vec<f32>> = data.iter().step_by((data.len() / 7).max(1)).collect();
+    for node in model.trees.iter().flat_map(|t| &t.nodes) {
+        if let Node::Split {
+            feature, threshold, ..
+        } = *node
+        {
+            for base in &bases {
+                for v in [threshold, threshold.next_up(), threshold.next_down()] {
+                    let mut r = (*base).clone();
+                    r[feature as usize] = v;
+                    rows.push(r);
+                }
+            }
+        }
+    }
+    let specials = [
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        -0.0,
+        f32::MAX,
+        f32::MIN_POSITIVE,
+    ];
+    for base in &bases {
+        for &s in &specials {
+            for f in 0..model.n_features() {
+                let mut r = (*base).clone();
+                r[f] = s;
+                rows.push(r);
+            }
+            rows.push(vec![s; model.n_features()]);
+        }
+    }
+    rows
+}
+
+struct Baked {
+    fingerprint: &'static str,
+    predict_label: fn(&[f32]) -> i64,
+    votes: fn(&[f32]) -> Vec<u32>,
+}
+
+/// Checks one fixture; returns how many checked rows had tied top votes.
+fn check(artifact: &str, train: &str, test: Option<&str>, baked: Baked) -> usize {
+    let (model, fp) = Model::read(repo(artifact)).unwrap();
+    assert_eq!(
+        forest_codegen::artifact::hex(&fp),
+        baked.fingerprint,
+        "baked fingerprint"
+    );
+
+    // Retrain with the recorded parameters: the very same trees come out, so
+    // the baked tables are smartcore's model, and smartcore is the oracle.
+    let data = load_csv(&repo(train), &model.params.target).unwrap();
+    let p = &model.params;
+    let cfg = TrainConfig {
+        trees: p.trees,
+        max_depth: p.max_depth,
+        min_samples_leaf: p.min_samples_leaf as usize,
+        min_samples_split: p.min_samples_split as usize,
+        mtry: Some(p.mtry as usize),
+        seed: p.seed,
+        cv_folds: 0,
+    };
+    let trained = fit(&data, &cfg, &model.name).unwrap();
+    assert_eq!(
+        trained.model.trees, model.trees,
+        "retrained trees differ from {artifact}"
+    );
+    assert_eq!(trained.model.class_labels, model.class_labels);
+    assert_eq!(trained.model.feature_names, model.feature_names);
+
+    let mut base = data.rows.clone();
+    if let Some(test) = test {
+        base.extend(load_csv(&repo(test), &model.params.target).unwrap().rows);
+    }
+    let rows = probe_rows(&model, &base);
+    let expected = trained.predict_smartcore(&rows).unwrap();
+    let tables = Tables::from_model(&model).unwrap();
+    let runtime = tables.forest().unwrap();
+    let mut votes = vec![0; model.n_classes()];
+    let mut ties = 0;
+    for (row, &want) in rows.iter().zip(&expected) {
+        assert_eq!((baked.predict_label)(row), want, "{artifact}: row {row:?}");
+        let class = runtime.predict_into(row, &mut votes).unwrap();
+        assert_eq!(
+            model.class_labels[class], want,
+            "{artifact} run-time tables: row {row:?}"
+        );
+        assert_eq!((baked.votes)(row), votes);
+        let max = votes.iter().max().copied().unwrap_or(0);
+        if votes.iter().filter(|&&v| v == max).count() > 1 {
+            ties += 1;
+        }
+    }
+    assert!(rows.len() > base.len() * 2, "threshold rows were generated");
+    ties
+}
+
+macro_rules! baked {
+    ($m:ident) => {
+        Baked {
+            fingerprint: forest_tests::$m::FINGERPRINT,
+            predict_label: |r| forest_tests::$m::MODEL.predict_label(r.try_into().unwrap()),
+            votes: |r| {
+                forest_tests::$m::MODEL
+                    .votes(r.try_into().unwrap())
+                    .to_vec()
+            },
+        }
+    };
+}
+
+#[test]
+fn seed_model_matches_smartcore() {
+    check(
+        "models/seed.forest",
+        "data/seed-train.csv",
+        Some("data/seed-test.csv"),
+        baked!(seed),
+    );
+}
+
+#[test]
+fn even_forest_ties_match_smartcore() {
+    let ties = check(
+        "tests/fixtures/tie4.forest",
+        "data/seed-train.csv",
+        Some("data/seed-test.csv"),
+        baked!(tie4),
+    );
+    assert!(
+        ties > 10,
+        "the 4-tree fixture must produce tied votes, got {ties}"
+    );
+}
+
+#[test]
+fn three_class_model_matches_smartcore() {
+    assert_eq!(forest_tests::multi::N_CLASSES, 3);
+    check(
+        "tests/fixtures/multi.forest",
+        "tests/fixtures/multi.csv",
+        None,
+        baked!(multi),
+    );
+}
