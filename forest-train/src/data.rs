@@ -341,11 +341,22 @@ fn read_raw(path: &Path) -> Result<Raw, DataError> {
             });
         }
     }
+    // csv's own line numbers count skipped blank lines into the next record,
+    // so count newlines up to each record's first byte instead.
+    let mut counted = (0usize, 1u64); // (byte offset, line at that offset)
     let mut out = Vec::new();
     for record in records {
         let record = record.map_err(csv_err)?;
-        let line = record.position().map_or(0, csv::Position::line);
-        out.push((line, record));
+        let mut start = record
+            .position()
+            .map_or(counted.0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX))
+            .clamp(counted.0, bytes.len());
+        while matches!(bytes.get(start), Some(b'\n' | b'\r')) {
+            start += 1;
+        }
+        let newlines = bytes[counted.0..start].iter().filter(|&&b| b == b'\n').count();
+        counted = (start, counted.1 + newlines as u64);
+        out.push((counted.1, record));
     }
     Ok(Raw {
         header,
@@ -434,7 +445,10 @@ pub fn load_csv(path: &Path, target: &str) -> Result<Dataset, DataError> {
         });
     }
     Ok(Dataset {
-        feature_names: feature_cols.iter().map(|&c| raw.header[c].clone()).collect(),
+        feature_names: feature_cols
+            .iter()
+            .map(|&c| raw.header[c].clone())
+            .collect(),
         rows,
         labels,
         sha256: raw.sha256,
@@ -474,9 +488,10 @@ pub fn load_features_csv(
 ) -> Result<Vec<Vec<f32>>, DataError> {
     let raw = read_raw(path)?;
     let mut cols = Vec::with_capacity(expected_feature_names.len());
+    // Columns are matched by name, so a target column is simply not read
+    // (unless the model has a feature of that name).
+    let _ = target;
     for name in expected_feature_names {
-        // A feature named like the target is still a feature.
-        let _ = target;
         match raw.header.iter().position(|c| c == name) {
             Some(c) => cols.push(c),
             None => {

@@ -11,6 +11,27 @@ use forest_train::{data, eval};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+/// Writes to stdout; a closed pipe (e.g. `| head`) ends the program quietly.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout(), $($t)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            return Err(anyhow::Error::from(e).context("cannot write to stdout"));
+        }
+    }};
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        out!($($t)*);
+        out!("\n");
+    }};
+}
+
 /// Train smartcore random forests into `.forest` artifacts, inspect them and
 /// predict with them.
 #[derive(Debug, Parser)]
@@ -263,11 +284,11 @@ fn cmd_train(a: &TrainArgs) -> Result<()> {
         write_file(path, report_text.as_bytes())?;
     }
     write_file(&a.out, &bytes)?;
-    print!(
+    out!(
         "{}",
         report::summary(&trained.model, &fingerprint, Some(&timing))
     );
-    println!("wrote        {}", a.out.display());
+    outln!("wrote        {}", a.out.display());
     Ok(())
 }
 
@@ -300,17 +321,17 @@ fn cmd_inspect(path: &Path, json: bool) -> Result<()> {
                 "max_depth": size.max_depth,
             },
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     let p = &model.params;
-    println!("name           {}", model.name);
-    println!("fingerprint    {}", hex(&fingerprint));
-    println!("size           {} bytes", bytes.len());
-    println!("features       {}", model.feature_names.join(", "));
+    outln!("name           {}", model.name);
+    outln!("fingerprint    {}", hex(&fingerprint));
+    outln!("size           {} bytes", bytes.len());
+    outln!("features       {}", model.feature_names.join(", "));
     let labels: Vec<String> = model.class_labels.iter().map(ToString::to_string).collect();
-    println!("classes        {}", labels.join(", "));
-    println!(
+    outln!("classes        {}", labels.join(", "));
+    outln!(
         "params         trees {}, max_depth {}, min_samples_leaf {}, min_samples_split {}, mtry {}, seed {}, criterion {}, cv_folds {}, target {}, smartcore {}",
         p.trees,
         p.max_depth
@@ -325,46 +346,51 @@ fn cmd_inspect(path: &Path, json: bool) -> Result<()> {
         p.smartcore_version
     );
     if let Some(s) = &p.split {
-        println!(
+        outln!(
             "split          test fraction {}, seed {}",
-            s.test_fraction, s.seed
+            s.test_fraction,
+            s.seed
         );
     }
-    println!(
+    outln!(
         "train data     {} rows, sha256 {}",
         model.data.train_rows,
         hex(&model.data.train_sha256)
     );
     match &model.data.test_sha256 {
-        Some(h) => println!(
+        Some(h) => outln!(
             "test data      {} rows, sha256 {}",
             model.data.test_rows,
             hex(h)
         ),
-        None => println!("test data      {} rows", model.data.test_rows),
+        None => outln!("test data      {} rows", model.data.test_rows),
     }
     if !model.data.dropped_features.is_empty() {
-        println!(
-            "dropped        {}",
-            model.data.dropped_features.join(", ")
-        );
+        outln!("dropped        {}", model.data.dropped_features.join(", "));
     }
     match &model.metrics.holdout {
-        Some(h) => println!(
+        Some(h) => outln!(
             "held-out       {:.4} ({}/{})",
-            h.accuracy, h.correct, h.rows
+            h.accuracy,
+            h.correct,
+            h.rows
         ),
-        None => println!("held-out       none"),
+        None => outln!("held-out       none"),
     }
     if let Some(cv) = &model.metrics.cv {
-        println!(
+        outln!(
             "cv             {:.4} ± {:.4} over {} folds",
-            cv.mean, cv.std, cv.folds
+            cv.mean,
+            cv.std,
+            cv.folds
         );
     }
-    println!(
+    outln!(
         "forest         {} trees, {} decision nodes, {} leaves, max depth {}",
-        size.trees, size.decision_nodes, size.leaves, size.max_depth
+        size.trees,
+        size.decision_nodes,
+        size.leaves,
+        size.max_depth
     );
     Ok(())
 }
@@ -381,14 +407,14 @@ fn cmd_predict(model_path: &Path, data_path: &Path, target: &str) -> Result<()> 
         out.push_str(&model.class_labels[class].to_string());
         out.push('\n');
     }
-    print!("{out}");
+    out!("{out}");
     Ok(())
 }
 
 fn cmd_synth(cfg: &SynthConfig, out: &Path) -> Result<()> {
     let data = synth::generate(cfg)?;
     write_file(out, data.to_csv().as_bytes())?;
-    println!(
+    outln!(
         "wrote {} rows × {} features, {} classes to {}",
         cfg.rows,
         cfg.features,

@@ -31,10 +31,24 @@ pub fn markdown(model: &Model, fingerprint: &[u8; 32], timing: Option<&Timing>) 
     let d = &model.data;
     let m = &model.metrics;
     let _ = writeln!(s, "# Model report: `{}`\n", model.name);
-    let _ = writeln!(s, "- **Fingerprint** (SHA-256 of the artifact): `{}`", hex(fingerprint));
-    let _ = writeln!(s, "- **Features** ({}): {}", model.n_features(), code_list(&model.feature_names));
+    let _ = writeln!(
+        s,
+        "- **Fingerprint** (SHA-256 of the artifact): `{}`",
+        hex(fingerprint)
+    );
+    let _ = writeln!(
+        s,
+        "- **Features** ({}): {}",
+        model.n_features(),
+        code_list(&model.feature_names)
+    );
     let labels: Vec<String> = model.class_labels.iter().map(ToString::to_string).collect();
-    let _ = writeln!(s, "- **Classes** ({}): {}", model.n_classes(), code_list(&labels));
+    let _ = writeln!(
+        s,
+        "- **Classes** ({}): {}",
+        model.n_classes(),
+        code_list(&labels)
+    );
     let _ = writeln!(s, "- **Target column**: `{}`\n", p.target);
 
     let _ = writeln!(s, "## Held-out evaluation\n");
@@ -76,7 +90,10 @@ pub fn markdown(model: &Model, fingerprint: &[u8; 32], timing: Option<&Timing>) 
             s.push('\n');
         }
         None => {
-            let _ = writeln!(s, "No held-out data was given (`--test` or `--test-fraction`).\n");
+            let _ = writeln!(
+                s,
+                "No held-out data was given (`--test` or `--test-fraction`).\n"
+            );
         }
     }
 
@@ -125,27 +142,43 @@ pub fn markdown(model: &Model, fingerprint: &[u8; 32], timing: Option<&Timing>) 
     let _ = writeln!(s, "## Forest size\n");
     let _ = writeln!(s, "| trees | decision nodes | leaves | max depth |");
     let _ = writeln!(s, "|---:|---:|---:|---:|");
-    let _ = writeln!(s, "| {} | {} | {} | {} |\n", z.trees, z.decision_nodes, z.leaves, z.max_depth);
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | {} |\n",
+        z.trees, z.decision_nodes, z.leaves, z.max_depth
+    );
 
     let _ = writeln!(s, "## Parameters\n");
     let _ = writeln!(s, "| parameter | value |");
     let _ = writeln!(s, "|---|---|");
     let _ = writeln!(s, "| trees | {} |", p.trees);
-    let _ = writeln!(s, "| max depth (smartcore) | {} |", opt(p.max_depth, "none"));
+    let _ = writeln!(
+        s,
+        "| max depth (smartcore) | {} |",
+        opt(p.max_depth, "none")
+    );
     let _ = writeln!(s, "| min samples leaf | {} |", p.min_samples_leaf);
     let _ = writeln!(s, "| min samples split | {} |", p.min_samples_split);
     let _ = writeln!(s, "| mtry (features per split) | {} |", p.mtry);
     let _ = writeln!(s, "| seed | {} |", p.seed);
     let _ = writeln!(s, "| criterion | {} |", p.criterion);
     let _ = writeln!(s, "| CV folds | {} |", p.cv_folds);
-    let split = p.split.as_ref().map(|sp| format!("{} of the rows, seed {}", sp.test_fraction, sp.seed));
+    let split = p
+        .split
+        .as_ref()
+        .map(|sp| format!("{} of the rows, seed {}", sp.test_fraction, sp.seed));
     let _ = writeln!(s, "| held-out split | {} |", opt(split, "none"));
     let _ = writeln!(s, "| smartcore | {} |\n", p.smartcore_version);
 
     let _ = writeln!(s, "## Data\n");
     let _ = writeln!(s, "| set | rows | SHA-256 of the file |");
     let _ = writeln!(s, "|---|---:|---|");
-    let _ = writeln!(s, "| training | {} | `{}` |", d.train_rows, hex(&d.train_sha256));
+    let _ = writeln!(
+        s,
+        "| training | {} | `{}` |",
+        d.train_rows,
+        hex(&d.train_sha256)
+    );
     let test_hash = match (&d.test_sha256, &p.split) {
         (Some(h), _) => format!("`{}`", hex(h)),
         (None, Some(_)) => "split off the training file".to_owned(),
@@ -176,7 +209,11 @@ pub fn markdown(model: &Model, fingerprint: &[u8; 32], timing: Option<&Timing>) 
 }
 
 fn code_list(items: &[String]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A few lines for the console after training.
@@ -188,14 +225,22 @@ pub fn summary(model: &Model, fingerprint: &[u8; 32], timing: Option<&Timing>) -
     let _ = writeln!(s, "fingerprint  {}", hex(fingerprint));
     match &model.metrics.holdout {
         Some(h) => {
-            let _ = writeln!(s, "held-out     {:.4} ({}/{})", h.accuracy, h.correct, h.rows);
+            let _ = writeln!(
+                s,
+                "held-out     {:.4} ({}/{})",
+                h.accuracy, h.correct, h.rows
+            );
         }
         None => {
             let _ = writeln!(s, "held-out     none");
         }
     }
     if let Some(cv) = &model.metrics.cv {
-        let _ = writeln!(s, "cv           {:.4} ± {:.4} ({} folds)", cv.mean, cv.std, cv.folds);
+        let _ = writeln!(
+            s,
+            "cv           {:.4} ± {:.4} ({} folds)",
+            cv.mean, cv.std, cv.folds
+        );
     }
     let _ = writeln!(
         s,
@@ -203,7 +248,11 @@ pub fn summary(model: &Model, fingerprint: &[u8; 32], timing: Option<&Timing>) -
         z.trees, z.decision_nodes, z.leaves, z.max_depth
     );
     if !model.data.dropped_features.is_empty() {
-        let _ = writeln!(s, "dropped      {} (constant)", model.data.dropped_features.join(", "));
+        let _ = writeln!(
+            s,
+            "dropped      {} (constant)",
+            model.data.dropped_features.join(", ")
+        );
     }
     if let Some(t) = timing {
         let _ = writeln!(

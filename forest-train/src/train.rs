@@ -164,7 +164,9 @@ pub enum TrainError {
     #[error("the test data has no feature column \"{0}\" (present in the training data)")]
     TestFeatureMissing(String),
     /// A test label is not among the training classes.
-    #[error("test row {row}: label {label} does not occur in the training data (classes: {classes:?})")]
+    #[error(
+        "test row {row}: label {label} does not occur in the training data (classes: {classes:?})"
+    )]
     UnknownTestLabel {
         /// 1-based row.
         row: usize,
@@ -221,6 +223,8 @@ pub struct Trained {
     forest: Forest,
     /// Original column index of each feature smartcore was trained on.
     kept: Vec<usize>,
+    /// smartcore's `f64` threshold of each IR node (`None` for leaves).
+    raw_thresholds: Vec<Vec<Option<f64>>>,
 }
 
 impl Trained {
@@ -247,6 +251,15 @@ impl Trained {
     #[must_use]
     pub fn kept_features(&self) -> &[usize] {
         &self.kept
+    }
+
+    /// smartcore's own `f64` threshold behind each IR node:
+    /// `smartcore_thresholds()[tree][node]` is `Some(t)` for a
+    /// [`Node::Split`] (whose `threshold` is [`threshold_f32`]`(t)`) and
+    /// `None` for a leaf. For checking the extraction.
+    #[must_use]
+    pub fn smartcore_thresholds(&self) -> &[Vec<Option<f64>>] {
+        &self.raw_thresholds
     }
 }
 
@@ -335,7 +348,8 @@ pub fn fit_with_progress(
     let train_time = start.elapsed();
     progress(Progress { done: 1, total });
 
-    let (trees, importance) = extract(&forest, &kept, n_features, classes.len())?;
+    let (trees, raw_thresholds, importance) =
+        extract(&forest, &kept, n_features, classes.len())?;
 
     let start = Instant::now();
     let cv = if cfg.cv_folds >= 2 {
@@ -392,6 +406,7 @@ pub fn fit_with_progress(
         cv_time,
         forest,
         kept,
+        raw_thresholds,
     };
     // The IR must decide like smartcore on every training row.
     let reference = trained.predict_smartcore(&train.rows)?;
@@ -633,13 +648,16 @@ fn mirror(forest: &Forest) -> Result<ForestMirror, TrainError> {
     Ok(mirror)
 }
 
+/// IR trees, smartcore's threshold per IR node, per-feature importance.
+type Extracted = (Vec<Tree>, Vec<Vec<Option<f64>>>, Vec<FeatureImportance>);
+
 /// Extracts the IR trees and per-feature importance (original columns).
 fn extract(
     forest: &Forest,
     kept: &[usize],
     n_features: usize,
     n_classes: usize,
-) -> Result<(Vec<Tree>, Vec<FeatureImportance>), TrainError> {
+) -> Result<Extracted, TrainError> {
     let m = mirror(forest)?;
     let trees = m
         .trees
@@ -647,6 +665,7 @@ fn extract(
     let mut splits = vec![0u64; n_features];
     let mut decrease = vec![0f64; n_features];
     let mut out = Vec::with_capacity(trees.len());
+    let mut raw = Vec::with_capacity(trees.len());
     for (t, tree) in trees.iter().enumerate() {
         if tree.classes.len() != n_classes || tree.num_features != kept.len() {
             return Err(TrainError::Extract(format!(
@@ -656,7 +675,9 @@ fn extract(
                 kept.len()
             )));
         }
-        out.push(convert_tree(t, tree, kept, n_classes)?);
+        let (ir, thresholds) = convert_tree(t, tree, kept, n_classes)?;
+        out.push(ir);
+        raw.push(thresholds);
         let root_samples = tree.nodes.first().map_or(1, |n| n.n_node_samples.max(1)) as f64;
         for node in &tree.nodes {
             let (Some(l), Some(r)) = (node.true_child, node.false_child) else {
@@ -678,7 +699,7 @@ fn extract(
             mean_impurity_decrease: if total > 0.0 { d / total } else { 0.0 },
         })
         .collect();
-    Ok((out, importance))
+    Ok((out, raw, importance))
 }
 
 /// Re-numbers one smartcore tree in pre-order (root first, left subtree
@@ -688,12 +709,14 @@ fn convert_tree(
     tree: &TreeMirror,
     kept: &[usize],
     n_classes: usize,
-) -> Result<Tree, TrainError> {
-    let bad = |node: usize, what: String| TrainError::Extract(format!("tree {t}, node {node}: {what}"));
+) -> Result<(Tree, Vec<Option<f64>>), TrainError> {
+    let bad =
+        |node: usize, what: String| TrainError::Extract(format!("tree {t}, node {node}: {what}"));
     if tree.nodes.is_empty() {
         return Err(bad(0, "tree has no nodes".to_owned()));
     }
     let mut nodes: Vec<Node> = Vec::with_capacity(tree.nodes.len());
+    let mut raw: Vec<Option<f64>> = Vec::with_capacity(tree.nodes.len());
     let mut seen = vec![false; tree.nodes.len()];
     // (smartcore node, (IR parent, is the true child))
     let mut stack: Vec<(usize, Option<(usize, bool)>)> = vec![(0, None)];
@@ -713,10 +736,14 @@ fn convert_tree(
                 nodes.push(Node::Leaf {
                     class: n.output as u32,
                 });
+                raw.push(None);
             }
             (Some(tc), Some(fc)) => {
                 let Some(&feature) = kept.get(n.split_feature) else {
-                    return Err(bad(old, format!("feature {} out of range", n.split_feature)));
+                    return Err(bad(
+                        old,
+                        format!("feature {} out of range", n.split_feature),
+                    ));
                 };
                 let t_value = match n.split_value {
                     Some(v) if !v.is_nan() => v,
@@ -728,6 +755,7 @@ fn convert_tree(
                     left: 0,
                     right: 0,
                 });
+                raw.push(Some(t_value));
                 // Popped left first: pre-order.
                 stack.push((fc, Some((new as usize, false))));
                 stack.push((tc, Some((new as usize, true))));
@@ -744,7 +772,7 @@ fn convert_tree(
             }
         }
     }
-    Ok(Tree { nodes })
+    Ok((Tree { nodes }, raw))
 }
 
 /// Splits a data set into (train, test) by a seeded shuffle: `ceil(fraction
@@ -780,4 +808,53 @@ pub fn split_holdout(
     test_idx.sort_unstable();
     train_idx.sort_unstable();
     Ok((data.subset(&train_idx), data.subset(&test_idx)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agrees(t: f64) {
+        let f = threshold_f32(t);
+        for x in [f, f.next_up(), f.next_down()] {
+            assert_eq!(x <= f, f64::from(x) <= t, "t = {t:e}, x = {x:e}");
+        }
+        if !f.is_nan() && f != f32::INFINITY {
+            assert!(f64::from(f.next_up()) > t, "not the largest f32 <= {t:e}");
+        }
+    }
+
+    #[test]
+    fn threshold_is_largest_f32_not_above() {
+        for t in [
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            -0.1,
+            1e-45,
+            1e-46,
+            -1e-46,
+            f64::from(f32::MAX) * 1.5,
+            -f64::from(f32::MAX) * 1.5,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::from(f32::MIN_POSITIVE) / 3.0,
+        ] {
+            agrees(t);
+        }
+        let mut rng = SplitMix64::new(7);
+        for _ in 0..100_000 {
+            let t = f64::from_bits(rng.next_u64());
+            if t.is_finite() && t.abs() < 1e39 {
+                agrees(t);
+            }
+            agrees(rng.normal() * 10.0);
+        }
+        assert_eq!(threshold_f32(0.1), 0.099_999_994);
+        assert_eq!(threshold_f32(f64::INFINITY), f32::INFINITY);
+        assert_eq!(threshold_f32(f64::NEG_INFINITY), f32::NEG_INFINITY);
+        assert_eq!(threshold_f32(1e300), f32::MAX);
+        assert!(threshold_f32(f64::NAN).is_nan());
+    }
 }
