@@ -348,8 +348,7 @@ pub fn fit_with_progress(
     let train_time = start.elapsed();
     progress(Progress { done: 1, total });
 
-    let (trees, raw_thresholds, importance) =
-        extract(&forest, &kept, n_features, classes.len())?;
+    let (trees, raw_thresholds, importance) = extract(&forest, &kept, n_features, classes.len())?;
 
     let start = Instant::now();
     let cv = if cfg.cv_folds >= 2 {
