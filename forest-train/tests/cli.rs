@@ -273,3 +273,41 @@ fn train_with_split_and_synth_end_to_end() {
     assert!(o.status.success());
     assert_eq!(std::fs::read(&out).unwrap(), first);
 }
+
+#[test]
+fn unwritable_output_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("train.csv");
+    std::fs::write(&data, "x0,label\n1,0\n2,0\n3,1\n4,1\n").unwrap();
+    let missing = dir.path().join("no-such-dir").join("m.forest");
+    let o = run(&[
+        "train",
+        "--data",
+        s(&data),
+        "--out",
+        s(&missing),
+        "--report",
+        s(&dir.path().join("m.md")),
+        "--cv-folds",
+        "2",
+    ]);
+    assert_failed_cleanly(
+        &o,
+        dir.path(),
+        &format!(
+            "--out {}: directory {} does not exist",
+            missing.display(),
+            missing.parent().unwrap().display()
+        ),
+    );
+}
+
+#[test]
+fn usage_errors_are_one_line() {
+    let o = run(&["train", "--data", "data/seed-train.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: the following required arguments were not provided: --out <OUT>\n"
+    );
+}
