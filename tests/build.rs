@@ -10,6 +10,10 @@ fn main() {
     let edge = out.join("edge.forest");
     edge_model().write(&edge).expect("write the edge fixture");
     bake(&edge, &out, "edge.rs");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    bake(&root.join("../models/seed.forest"), &out, "seed.rs");
+    bake(&root.join("fixtures/tie4.forest"), &out, "tie4.rs");
+    bake(&root.join("fixtures/multi.forest"), &out, "multi.rs");
     println!("cargo:rerun-if-changed=build.rs");
 }
 

@@ -5,3 +5,21 @@
 pub mod edge {
     include!(concat!(env!("OUT_DIR"), "/edge.rs"));
 }
+
+/// The default model, `models/seed.forest`.
+#[allow(clippy::all, missing_docs)]
+pub mod seed {
+    include!(concat!(env!("OUT_DIR"), "/seed.rs"));
+}
+
+/// Four trees on the seed data: an even forest whose votes tie.
+#[allow(clippy::all, missing_docs)]
+pub mod tie4 {
+    include!(concat!(env!("OUT_DIR"), "/tie4.rs"));
+}
+
+/// Three classes, four features, ten trees.
+#[allow(clippy::all, missing_docs)]
+pub mod multi {
+    include!(concat!(env!("OUT_DIR"), "/multi.rs"));
+}
