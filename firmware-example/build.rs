@@ -7,10 +7,14 @@
 //!   `FOREST_VECTORS` (see [`vectors_path`] for the default), as `const`
 //!   tables `ROWS: [[f32; N_FEATURES]; N_ROWS]` and `EXPECTED: [i64; N_ROWS]`
 //!   (the trained model's predicted label of each row).
+//! * `$OUT_DIR/tables/*.bin` and `$OUT_DIR/tables.txt`: each baked table's
+//!   bytes exactly as the generator lays them out, so `cargo xtask size` can
+//!   find them in the linked ELF and attribute flash to the model.
 //! * `$OUT_DIR/memory.x`: the one committed memory layout, put on the linker
 //!   search path for cortex-m-rt's `link.x`.
 
 use forest_codegen::artifact::Model;
+use forest_codegen::{Layout, Tables, Width};
 use proc_macro2::Literal;
 use quote::quote;
 use std::env;
@@ -45,6 +49,7 @@ fn run() -> Result<(), BoxError> {
         .default_model(DEFAULT_MODEL)
         .build()?;
     let (model, _) = Model::read(&generated.model_path)?;
+    write_table_images(&model, &generated.layout, &out_dir)?;
 
     // The held-out vectors.
     println!("cargo:rerun-if-env-changed=FOREST_VECTORS");
@@ -59,6 +64,66 @@ fn run() -> Result<(), BoxError> {
     let parsed = parse_vectors(&text, &model).map_err(|e| format!("{}: {e}", vectors.display()))?;
     let code = vectors_source(&parsed, &vectors)?;
     forest_codegen::write_if_changed(&out_dir.join("vectors.rs"), &code)?;
+    Ok(())
+}
+
+/// Writes the raw little-endian bytes of every table the generator emits
+/// (`tables/<name>.bin`) and an index `tables.txt` of
+/// `<name> <count> <bytes per element>` lines plus `nodes`/`trees` counts.
+fn write_table_images(model: &Model, layout: &Layout, out_dir: &Path) -> Result<(), BoxError> {
+    let tables = Tables::from_model(model)?;
+    fn int(width: Width, values: &[u32]) -> Vec<u8> {
+        values
+            .iter()
+            .flat_map(|&v| v.to_le_bytes()[..width.bytes()].to_vec())
+            .collect()
+    }
+    let images: [(&str, usize, usize, Vec<u8>); 6] = [
+        (
+            "thresholds",
+            tables.thresholds.len(),
+            4,
+            tables.thresholds.iter().flat_map(|t| t.to_le_bytes()).collect(),
+        ),
+        (
+            "features",
+            tables.features.len(),
+            layout.feature.bytes(),
+            int(layout.feature, &tables.features),
+        ),
+        (
+            "true_child",
+            tables.true_child.len(),
+            layout.child.bytes(),
+            int(layout.child, &tables.true_child),
+        ),
+        (
+            "false_child",
+            tables.false_child.len(),
+            layout.child.bytes(),
+            int(layout.child, &tables.false_child),
+        ),
+        (
+            "roots",
+            tables.roots.len(),
+            layout.child.bytes(),
+            int(layout.child, &tables.roots),
+        ),
+        (
+            "class_labels",
+            tables.labels.len(),
+            8,
+            tables.labels.iter().flat_map(|l| l.to_le_bytes()).collect(),
+        ),
+    ];
+    let dir = out_dir.join("tables");
+    std::fs::create_dir_all(&dir)?;
+    let mut index = format!("nodes {}\ntrees {}\n", tables.n_nodes(), tables.roots.len());
+    for (name, count, width, bytes) in &images {
+        forest_codegen::write_atomically(&dir.join(format!("{name}.bin")), bytes)?;
+        index.push_str(&format!("table {name} {count} {width}\n"));
+    }
+    forest_codegen::write_if_changed(&out_dir.join("tables.txt"), &index)?;
     Ok(())
 }
 
