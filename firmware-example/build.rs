@@ -83,7 +83,11 @@ fn write_table_images(model: &Model, layout: &Layout, out_dir: &Path) -> Result<
             "thresholds",
             tables.thresholds.len(),
             4,
-            tables.thresholds.iter().flat_map(|t| t.to_le_bytes()).collect(),
+            tables
+                .thresholds
+                .iter()
+                .flat_map(|t| t.to_le_bytes())
+                .collect(),
         ),
         (
             "features",

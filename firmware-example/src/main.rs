@@ -39,7 +39,7 @@ fn main() -> ! {
         debug::EXIT_FAILURE
     };
     debug::exit(code);
-    // Without a debugger attached (a real board) semihosting exit returns.
+    // A debugger that does not end the program lets semihosting exit return.
     #[allow(clippy::empty_loop)]
     loop {}
 }

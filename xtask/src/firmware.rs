@@ -1,7 +1,7 @@
 //! Firmware commands: `firmware`, `size`.
 //!
-//! * `cargo xtask firmware [--target T]… [--no-size]` builds `firmware-example`
-//!   for every target (release profile), runs each under QEMU (wrapped in
+//! * `cargo xtask firmware [--target T]… [--no-size]` runs the firmware
+//!   library's host unit tests, builds `firmware-example` for every target (release profile), runs each under QEMU (wrapped in
 //!   `timeout`), requires `N passed, 0 failed` and exit status 0 from each,
 //!   then proves the check can fail (a self-test with a vectors file whose
 //!   `predicted` column is corrupted must exit non-zero with `0 passed`) and
@@ -409,7 +409,37 @@ fn qemu(target: &Target, elf: &Path, plugin: Option<&str>) -> Result<Run> {
     })
 }
 
+/// The host's target triple (the firmware directory defaults to a thumb one).
+fn host_triple() -> Result<String> {
+    let out = Command::new("rustc")
+        .arg("-vV")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .current_dir(firmware_dir())
+        .output()
+        .context("could not run `rustc -vV`")?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        .context("`rustc -vV` printed no host triple")
+}
+
+/// The firmware library's unit tests (sensor driver and alarm against
+/// embedded-hal-mock, the replay device, the baked vectors) on the host.
+fn host_tests(inputs: &Inputs) -> Result<()> {
+    let host = host_triple()?;
+    crate::util::run(
+        Command::new("cargo")
+            .current_dir(firmware_dir())
+            .args(["test", "--lib", "--target", &host])
+            .env("FOREST_MODEL", &inputs.model)
+            .env("FOREST_VECTORS", &inputs.vectors)
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("RUSTUP_TOOLCHAIN"),
+    )
+}
+
 fn firmware(opts: &Options, inputs: &Inputs) -> Result<()> {
+    host_tests(inputs)?;
     let mut failed = Vec::new();
     for target in &opts.targets {
         let build = build(target, &inputs.model, &inputs.vectors)?;
