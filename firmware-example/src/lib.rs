@@ -28,6 +28,26 @@ pub mod sensor;
 #[allow(clippy::all, missing_docs)]
 pub mod model {
     include!(concat!(env!("OUT_DIR"), "/model.rs"));
+
+    // Recognisable symbols for the size report: the generator's tables are
+    // `const`s that the compiler promotes to anonymous `.rodata` data. Each
+    // `TABLE_*` static (a pointer and a length, 8 bytes) refers to the same
+    // promoted data as `MODEL`; the compiler merges identical promoted
+    // constants, so no table is stored twice (`cargo xtask size` checks both:
+    // that each symbol points at the table's exact bytes, and that those bytes
+    // are in flash once).
+    #[used]
+    static TABLE_THRESHOLDS: &[f32] = &THRESHOLDS;
+    #[used]
+    static TABLE_FEATURES: &[FeatureIndex] = &FEATURES;
+    #[used]
+    static TABLE_TRUE_CHILD: &[ChildRef] = &TRUE_CHILD;
+    #[used]
+    static TABLE_FALSE_CHILD: &[ChildRef] = &FALSE_CHILD;
+    #[used]
+    static TABLE_ROOTS: &[ChildRef] = &ROOTS;
+    #[used]
+    static TABLE_CLASS_LABELS: &[i64] = &CLASS_LABELS;
 }
 
 /// The held-out rows baked from the vectors file, with the trained model's

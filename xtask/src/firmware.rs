@@ -21,10 +21,12 @@
 //!
 //! * **Model tables**: the firmware's `build.rs` writes the exact bytes of each
 //!   table the generator emits (`thresholds`, `features`, `true_child`,
-//!   `false_child`, `roots`, `class_labels`) next to the generated code. Each
-//!   is searched for in the linked ELF's loaded sections; its address, section
-//!   and ELF symbol (the promoted `const`s show up as `.Lanon.*` symbols) are
-//!   reported. Every table must be found in flash and none in RAM.
+//!   `false_child`, `roots`, `class_labels`) next to the generated code, and
+//!   the firmware names each with a `firmware_example::model::TABLE_<NAME>`
+//!   static (pointer, length) referring to the same promoted `const` data as
+//!   `MODEL`. Each such symbol must point at exactly the table's bytes, in
+//!   flash; the bytes must not occur in RAM, and the per-node tables must be
+//!   stored once (so the named references cost no copy).
 //! * **Predict code**: a QEMU TCG plugin records every instruction executed
 //!   from the entry of `firmware_example::predict` until control is back in
 //!   its only caller `measure`; the code size is the sum of the ELF sizes of
@@ -818,11 +820,27 @@ struct FoundTable {
     per_node: bool,
     addr: u64,
     section: String,
-    symbol: Option<String>,
+    /// The firmware's `model::TABLE_*` reference to it.
+    symbol: String,
+    /// The symbol of the table data itself, if the ELF has one.
+    data_symbol: Option<String>,
+    /// Times the table's bytes occur in the loaded image.
+    copies: usize,
 }
 
-/// Finds each table image written by the firmware's build.rs in the ELF's
-/// loaded sections; every one must be in flash and none in RAM.
+/// The loaded section holding `[addr, addr + len)`, and those bytes.
+fn read_at(sections: &[Section], addr: u64, len: usize) -> Option<(&Section, &[u8])> {
+    sections.iter().find_map(|s| {
+        let start = usize::try_from(addr.checked_sub(s.addr)?).ok()?;
+        let bytes = s.data.get(start..start.checked_add(len)?)?;
+        s.alloc.then_some((s, bytes))
+    })
+}
+
+/// Finds each table the firmware's build.rs wrote an image of: through the
+/// `firmware_example::model::TABLE_<NAME>` reference (pointer, length), whose
+/// target must hold exactly the table's bytes, in flash. The bytes must not
+/// occur in RAM, and the per-node tables and roots must be stored once.
 fn find_tables(
     out_dir: &Path,
     sections: &[Section],
@@ -834,63 +852,82 @@ fn find_tables(
     let mut found = Vec::new();
     for line in index.lines() {
         let fields: Vec<&str> = line.split_whitespace().collect();
-        match fields.as_slice() {
-            ["nodes", n] => nodes = n.parse()?,
-            ["trees", _] => {}
-            ["table", name, _count, _width] => {
-                let image = std::fs::read(out_dir.join("tables").join(format!("{name}.bin")))?;
-                let mut hit = None;
-                for section in sections.iter().filter(|s| s.alloc && !s.data.is_empty()) {
-                    let in_ram = RAM.contains(&section.addr);
-                    for (offset, window) in section.data.windows(image.len()).enumerate() {
-                        if window != image.as_slice() {
-                            continue;
-                        }
-                        let addr = section.addr + offset as u64;
-                        ensure!(
-                            !in_ram,
-                            "model table `{name}` is in RAM ({} at {addr:#x}): it must stay in flash",
-                            section.name
-                        );
-                        let symbol = symbols
-                            .iter()
-                            .find(|s| s.addr == addr && s.size == image.len() as u64)
-                            .map(|s| s.name.clone());
-                        // Prefer the copy that is a symbol of exactly the
-                        // table's size (small tables can match elsewhere).
-                        if hit.is_none() || symbol.is_some() {
-                            let better = symbol.is_some();
-                            hit = Some((addr, section.name.clone(), symbol));
-                            if better {
-                                break;
-                            }
-                        }
-                    }
-                }
-                let (addr, section, symbol) = hit.with_context(|| {
-                    format!(
-                        "model table `{name}` ({} bytes) not found in the firmware image",
-                        image.len()
-                    )
-                })?;
-                ensure!(
-                    FLASH.contains(&addr),
-                    "model table `{name}` at {addr:#x} is not in flash"
-                );
-                found.push(FoundTable {
-                    name: (*name).to_owned(),
-                    bytes: image.len() as u64,
-                    per_node: matches!(
-                        *name,
-                        "thresholds" | "features" | "true_child" | "false_child"
-                    ),
-                    addr,
-                    section,
-                    symbol,
-                });
+        let (name, count) = match fields.as_slice() {
+            ["nodes", n] => {
+                nodes = n.parse()?;
+                continue;
             }
+            ["trees", _] => continue,
+            ["table", name, count, _width] => (*name, count.parse::<u64>()?),
             _ => bail!("bad line in tables.txt: `{line}`"),
+        };
+        let image = std::fs::read(out_dir.join("tables").join(format!("{name}.bin")))?;
+        let symbol = format!("firmware_example::model::TABLE_{}", name.to_uppercase());
+        let reference = symbols
+            .iter()
+            .find(|s| s.name == symbol)
+            .with_context(|| format!("no symbol `{symbol}` (src/lib.rs names every table)"))?;
+        let (_, pair) = read_at(sections, reference.addr, 8)
+            .with_context(|| format!("`{symbol}` is not in a loaded section"))?;
+        let word = |i: usize| {
+            u64::from(u32::from_le_bytes([
+                pair[i],
+                pair[i + 1],
+                pair[i + 2],
+                pair[i + 3],
+            ]))
+        };
+        let (addr, len) = (word(0), word(4));
+        ensure!(
+            len == count,
+            "`{symbol}` has {len} elements, the generator emitted {count}"
+        );
+        let (section, bytes) = read_at(sections, addr, image.len())
+            .with_context(|| format!("`{symbol}` points at {addr:#x}, outside the loaded image"))?;
+        ensure!(
+            bytes == image.as_slice(),
+            "`{symbol}` points at {addr:#x}, which does not hold the table's bytes"
+        );
+        ensure!(
+            FLASH.contains(&addr) && !RAM.contains(&addr),
+            "model table `{name}` is at {addr:#x} ({}): it must be in flash",
+            section.name
+        );
+        let mut copies = 0;
+        for s in sections.iter().filter(|s| s.alloc && !s.data.is_empty()) {
+            let here = s
+                .data
+                .windows(image.len())
+                .filter(|w| *w == image.as_slice())
+                .count();
+            ensure!(
+                here == 0 || !RAM.contains(&s.addr),
+                "model table `{name}` also occurs in RAM ({}): it must stay in flash",
+                s.name
+            );
+            copies += here;
         }
+        let per_node = matches!(
+            name,
+            "thresholds" | "features" | "true_child" | "false_child"
+        );
+        ensure!(
+            copies == 1 || !(per_node || name == "roots") || image.len() < 64,
+            "model table `{name}` is stored {copies} times in flash"
+        );
+        found.push(FoundTable {
+            name: name.to_owned(),
+            bytes: image.len() as u64,
+            per_node,
+            addr,
+            section: section.name.clone(),
+            symbol,
+            data_symbol: symbols
+                .iter()
+                .find(|s| s.addr == addr && s.size == image.len() as u64)
+                .map(|s| s.name.clone()),
+            copies,
+        });
     }
     ensure!(nodes > 0 && found.len() == 6, "tables.txt lists no tables");
     Ok((nodes, found))
@@ -1086,8 +1123,9 @@ fn markdown(reports: &[Report], inputs: &Inputs) -> String {
         "\n* **flash total**: loaded sections in flash (vector table, `.text`, `.rodata`) plus the \
          `.data` load image; it includes the baked held-out rows and the semihosting/formatting code.\n\
          * **model tables**: the generator's tables (thresholds, features, true/false children, \
-         roots, class labels), each found byte for byte in the ELF (below); all in flash, none in RAM \
-         (asserted).\n\
+         roots, class labels): each found through the firmware's `model::TABLE_*` reference, which \
+         must point at exactly the bytes the generator emitted (build.rs writes them out); all in \
+         flash, none in RAM, node tables stored once (asserted).\n\
          * **predict code**: the ELF sizes of every function that executed while `predict` ran \
          (recorded by a QEMU TCG plugin).\n\
          * **bytes / decision node**: the four per-node tables divided by the decision nodes.\n\
@@ -1100,19 +1138,26 @@ fn markdown(reports: &[Report], inputs: &Inputs) -> String {
     );
     for r in reports {
         let _ = writeln!(md, "## `{}`\n", r.target.triple);
-        let _ = writeln!(md, "| table | bytes | address | section | symbol |");
-        let _ = writeln!(md, "|---|--:|--:|---|---|");
+        let _ = writeln!(
+            md,
+            "| table | bytes | address | section | found through | data symbol | copies in image |"
+        );
+        let _ = writeln!(md, "|---|--:|--:|---|---|---|--:|");
         for t in &r.tables {
+            // Short byte strings also occur by chance (e.g. in the baked rows).
+            let copies = if t.bytes < 64 {
+                "–".to_owned()
+            } else {
+                t.copies.to_string()
+            };
+            let data_symbol = t
+                .data_symbol
+                .as_deref()
+                .map_or("–".to_owned(), |s| format!("`{s}`"));
             let _ = writeln!(
                 md,
-                "| {} | {} | {:#x} | {} | {} |",
-                t.name,
-                t.bytes,
-                t.addr,
-                t.section,
-                t.symbol
-                    .as_deref()
-                    .map_or("–".to_owned(), |s| format!("`{s}`"))
+                "| {} | {} | {:#x} | {} | `{}` | {data_symbol} | {copies} |",
+                t.name, t.bytes, t.addr, t.section, t.symbol
             );
         }
         let _ = writeln!(md, "\n| function executed in predict | bytes |");
