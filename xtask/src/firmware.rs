@@ -550,9 +550,9 @@ fn any_model_check(target: &Target) -> Result<()> {
     Ok(())
 }
 
-/// The instruction-counting TCG plugin (QEMU plugin API version 1, QEMU 7.x;
-/// Debian ships no `qemu-plugin.h`, so the few API functions are declared
-/// here). Arguments: `entry=ADDR` (first instruction of `predict`),
+/// The instruction-counting TCG plugin (QEMU plugin API version 1 for QEMU
+/// 7.x/8.x, 2 from 9.x on; Debian ships no `qemu-plugin.h`, so the few API
+/// functions are declared here). Arguments: `entry=ADDR` (first instruction of `predict`),
 /// `lo=ADDR,hi=ADDR` (its caller), `out=PATH`. Counts instructions from each
 /// execution of `entry` until one in `[lo, hi)` executes, and writes the
 /// count, the number of entries and every distinct address executed.
@@ -578,7 +578,8 @@ void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn,
     qemu_plugin_vcpu_udata_cb_t cb, enum qemu_plugin_cb_flags flags, void *userdata);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
 
-__attribute__((visibility("default"))) int qemu_plugin_version = 1;
+/* 1 for QEMU 7.x/8.x, 2 for 9.x and later (set with -D by xtask). */
+__attribute__((visibility("default"))) int qemu_plugin_version = PLUGIN_API_VERSION;
 
 #define SPAN (1u << 20) /* addresses tracked for the "executed" map */
 static uint64_t entry, lo, hi, insns, calls;
@@ -638,6 +639,23 @@ int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, 
 }
 "#;
 
+/// The plugin API version this QEMU loads: 1 up to QEMU 8, 2 from QEMU 9 on
+/// (the functions the plugin uses exist in both).
+fn plugin_api_version() -> Result<u32> {
+    let out = Command::new("qemu-system-arm")
+        .arg("--version")
+        .output()
+        .context("could not run `qemu-system-arm --version`")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let major: u32 = text
+        .split_whitespace()
+        .skip_while(|w| *w != "version")
+        .nth(1)
+        .and_then(|v| v.split('.').next()?.parse().ok())
+        .with_context(|| format!("unrecognised QEMU version: {}", text.trim()))?;
+    Ok(if major >= 9 { 2 } else { 1 })
+}
+
 /// Compiles the plugin with gcc into the firmware's target dir.
 fn build_plugin() -> Result<PathBuf> {
     ensure_program(
@@ -650,9 +668,10 @@ fn build_plugin() -> Result<PathBuf> {
     let source = dir.join("insn-window.c");
     let library = dir.join("libinsn-window.so");
     std::fs::write(&source, PLUGIN_C)?;
+    let api = format!("-DPLUGIN_API_VERSION={}", plugin_api_version()?);
     crate::util::run(
         Command::new("gcc")
-            .args(["-shared", "-fPIC", "-O2", "-Wall", "-o"])
+            .args(["-shared", "-fPIC", "-O2", "-Wall", &api, "-o"])
             .arg(&library)
             .arg(&source),
     )?;
