@@ -22,6 +22,7 @@ pub fn run_ci() -> Result<()> {
     for target in ["thumbv7em-none-eabihf", "thumbv6m-none-eabi"] {
         sh(cargo().args(["build", "-p", "forest-core", "--target", target]))?;
     }
+    crate::firmware::run("firmware", &[])?;
     Ok(())
 }
 
