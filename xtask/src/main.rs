@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the one entry point for CI, packaging and benchmarks.
 
 mod app;
+mod bench_build;
 mod ci;
 mod firmware;
 mod lint;
@@ -17,6 +18,7 @@ commands:
   bench-http    load-test the function app on loopback
   firmware      build and run the firmware on every target under QEMU
   size          flash/RAM/stack/instruction report of the firmware
+  bench-build   seconds and peak RSS to bake a 117k-node forest vs the tutorial model
   lint-workflows  zizmor and actionlint over .github/workflows (fails on any finding)
 ";
 
@@ -31,6 +33,7 @@ fn main() -> Result<()> {
         "package" | "bench-http" => app::run(command, rest),
         "firmware" | "size" => firmware::run(command, rest),
         "lint-workflows" => lint::run_lint(),
+        "bench-build" => bench_build::run_bench_build(),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
