@@ -78,7 +78,7 @@ fn write_table_images(model: &Model, layout: &Layout, out_dir: &Path) -> Result<
             .flat_map(|&v| v.to_le_bytes()[..width.bytes()].to_vec())
             .collect()
     }
-    let images: [(&str, usize, usize, Vec<u8>); 6] = [
+    let images: [(&str, usize, usize, Vec<u8>); 5] = [
         (
             "thresholds",
             tables.thresholds.len(),
@@ -96,16 +96,10 @@ fn write_table_images(model: &Model, layout: &Layout, out_dir: &Path) -> Result<
             int(layout.feature, &tables.features),
         ),
         (
-            "true_child",
-            tables.true_child.len(),
-            layout.child.bytes(),
-            int(layout.child, &tables.true_child),
-        ),
-        (
-            "false_child",
-            tables.false_child.len(),
-            layout.child.bytes(),
-            int(layout.child, &tables.false_child),
+            "children",
+            tables.children.len(),
+            2 * layout.child.bytes(),
+            int(layout.child, tables.children.as_flattened()),
         ),
         (
             "roots",

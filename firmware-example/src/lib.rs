@@ -41,9 +41,7 @@ pub mod model {
     #[used]
     static TABLE_FEATURES: &[FeatureIndex] = &FEATURES;
     #[used]
-    static TABLE_TRUE_CHILD: &[ChildRef] = &TRUE_CHILD;
-    #[used]
-    static TABLE_FALSE_CHILD: &[ChildRef] = &FALSE_CHILD;
+    static TABLE_CHILDREN: &[[ChildRef; 2]] = &CHILDREN;
     #[used]
     static TABLE_ROOTS: &[ChildRef] = &ROOTS;
     #[used]

@@ -136,10 +136,9 @@ pub struct Tables {
     pub features: Vec<u32>,
     /// Threshold of each decision node.
     pub thresholds: Vec<f32>,
-    /// True child (`x <= threshold`) of each decision node.
-    pub true_child: Vec<u32>,
-    /// False child (anything else, NaN included) of each decision node.
-    pub false_child: Vec<u32>,
+    /// `[true child (x <= threshold), false child (anything else, NaN
+    /// included)]` of each decision node.
+    pub children: Vec<[u32; 2]>,
 }
 
 impl Tables {
@@ -165,8 +164,7 @@ impl Tables {
             roots: Vec::with_capacity(model.trees.len()),
             features: Vec::with_capacity(n_nodes),
             thresholds: Vec::with_capacity(n_nodes),
-            true_child: Vec::with_capacity(n_nodes),
-            false_child: Vec::with_capacity(n_nodes),
+            children: Vec::with_capacity(n_nodes),
         };
         for tree in &model.trees {
             let root = t.lower(&tree.nodes, 0, n_nodes as u32);
@@ -179,8 +177,8 @@ impl Tables {
     /// Lowers the subtree at `node` in pre-order; returns its reference.
     /// Iterative, so a degenerate deep tree cannot overflow the stack.
     fn lower(&mut self, nodes: &[Node], node: usize, n_nodes: u32) -> u32 {
-        // (IR node, slot to patch with its reference: (table index, is_true))
-        let mut stack: Vec<(usize, Option<(usize, bool)>)> = vec![(node, None)];
+        // (IR node, slot to patch with its reference: (table index, side))
+        let mut stack: Vec<(usize, Option<(usize, usize)>)> = vec![(node, None)];
         let mut root = 0;
         while let Some((i, patch)) = stack.pop() {
             let reference = match nodes[i] {
@@ -194,18 +192,16 @@ impl Tables {
                     let index = self.thresholds.len();
                     self.features.push(feature);
                     self.thresholds.push(threshold);
-                    self.true_child.push(0);
-                    self.false_child.push(0);
+                    self.children.push([0, 0]);
                     // Pop order is left subtree first: pre-order, left before right.
-                    stack.push((right as usize, Some((index, false))));
-                    stack.push((left as usize, Some((index, true))));
+                    stack.push((right as usize, Some((index, 1))));
+                    stack.push((left as usize, Some((index, 0))));
                     index as u32
                 }
             };
             match patch {
                 None => root = reference,
-                Some((parent, true)) => self.true_child[parent] = reference,
-                Some((parent, false)) => self.false_child[parent] = reference,
+                Some((parent, side)) => self.children[parent][side] = reference,
             }
         }
         root
@@ -230,8 +226,7 @@ impl Tables {
             &self.roots,
             &self.features,
             &self.thresholds,
-            &self.true_child,
-            &self.false_child,
+            &self.children,
         )
     }
 }
@@ -418,8 +413,10 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
     let roots = tables.roots.iter().map(|&r| layout.child.literal(r));
     let features = tables.features.iter().map(|&f| layout.feature.literal(f));
     let thresholds = tables.thresholds.iter().map(|&t| float_literal(t));
-    let trues = tables.true_child.iter().map(|&r| layout.child.literal(r));
-    let falses = tables.false_child.iter().map(|&r| layout.child.literal(r));
+    let children = tables.children.iter().map(|&[t, f]| {
+        let (t, f) = (layout.child.literal(t), layout.child.literal(f));
+        quote!([#t, #f])
+    });
     let version = Literal::u32_unsuffixed(forest_core::TABLE_FORMAT_VERSION);
     let fw_doc = format!(" Feature-index type of this model's tables (`{fw}`).");
     let cw_doc = format!(" Child-reference type of this model's tables (`{cw}`).");
@@ -455,8 +452,7 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
         const ROOTS: [ChildRef; N_TREES] = [#(#roots),*];
         const FEATURES: [FeatureIndex; N_NODES] = [#(#features),*];
         const THRESHOLDS: [f32; N_NODES] = [#(#thresholds),*];
-        const TRUE_CHILD: [ChildRef; N_NODES] = [#(#trues),*];
-        const FALSE_CHILD: [ChildRef; N_NODES] = [#(#falses),*];
+        const CHILDREN: [[ChildRef; 2]; N_NODES] = [#(#children),*];
         /// The baked model, validated at compile time.
         pub static MODEL: #rt::Model<'static, FeatureIndex, ChildRef, N_FEATURES, N_CLASSES> =
             match #rt::Forest::<FeatureIndex, ChildRef>::new(
@@ -465,8 +461,7 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
                 &ROOTS,
                 &FEATURES,
                 &THRESHOLDS,
-                &TRUE_CHILD,
-                &FALSE_CHILD,
+                &CHILDREN,
             ) {
                 Ok(forest) => match #rt::Model::new(forest) {
                     Ok(model) => model,

@@ -131,6 +131,8 @@ fn lowering_is_preorder_with_folded_leaves() {
     assert_eq!(t.thresholds.len(), 4);
     assert_eq!(t.roots, vec![0, 2, 4 + 1, 3]);
     assert_eq!(t.features, vec![0, 1, 1, 0]);
-    assert_eq!(t.true_child, vec![4, 4 + 1, 4 + 2, 4]);
-    assert_eq!(t.false_child, vec![1, 4 + 2, 4, 4 + 2]);
+    assert_eq!(
+        t.children,
+        vec![[4, 1], [4 + 1, 4 + 2], [4 + 2, 4], [4, 4 + 2]]
+    );
 }

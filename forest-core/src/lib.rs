@@ -20,7 +20,9 @@
 //! # Table layout
 //!
 //! Only decision nodes are stored, as parallel arrays indexed by node:
-//! `features`, `thresholds`, `true_child`, `false_child`. A *child reference*
+//! `features`, `thresholds` and `children` (`[true child, false child]`, side
+//! by side so the walker picks one with an indexed load instead of a branch).
+//! A *child reference*
 //! `r` (also used for each tree's root) either points at a node (`r < n_nodes`)
 //! or carries a leaf's class (`r - n_nodes` is the class index), so leaves cost
 //! no storage. Feature and child references are stored in the narrowest of
@@ -44,8 +46,7 @@
 //!     &[0, 1],           // roots of the two trees
 //!     &[0, 0],           // feature of each node
 //!     &[0.5, 1.5],       // threshold of each node
-//!     &[2, 2],           // true child: leaf of class 0
-//!     &[3, 3],           // false child: leaf of class 1
+//!     &[[2, 3], [2, 3]], // [true child, false child]: leaves of class 0, 1
 //! ) {
 //!     Ok(forest) => forest,
 //!     Err(_) => panic!("invalid forest"),
@@ -212,8 +213,7 @@ pub struct Forest<'a, F: Index, C: Index> {
     roots: &'a [C],
     features: &'a [F],
     thresholds: &'a [f32],
-    true_child: &'a [C],
-    false_child: &'a [C],
+    children: &'a [[C; 2]],
 }
 
 impl<F: Index, C: Index> fmt::Debug for Forest<'_, F, C> {
@@ -233,8 +233,9 @@ macro_rules! forest_new {
             /// Checks the tables and wraps them in a [`Forest`].
             ///
             /// `labels` holds the original class label of each class index.
-            /// `roots` holds one child reference per tree. The four per-node
-            /// tables must have one entry per decision node.
+            /// `roots` holds one child reference per tree. The three per-node
+            /// tables must have one entry per decision node; `children[i]` is
+            /// `[true child, false child]` of node `i`.
             ///
             /// # Errors
             ///
@@ -251,8 +252,7 @@ macro_rules! forest_new {
                 roots: &'a [$c],
                 features: &'a [$f],
                 thresholds: &'a [f32],
-                true_child: &'a [$c],
-                false_child: &'a [$c],
+                children: &'a [[$c; 2]],
             ) -> Result<Self, Error> {
                 let n_nodes = thresholds.len();
                 let n_classes = labels.len();
@@ -265,10 +265,7 @@ macro_rules! forest_new {
                 if n_features == 0 {
                     return Err(Error::NoFeatures);
                 }
-                if features.len() != n_nodes
-                    || true_child.len() != n_nodes
-                    || false_child.len() != n_nodes
-                {
+                if features.len() != n_nodes || children.len() != n_nodes {
                     return Err(Error::NodeTablesLengthMismatch);
                 }
                 // Child references range over 0..n_nodes + n_classes.
@@ -291,8 +288,8 @@ macro_rules! forest_new {
                     if thresholds[node].is_nan() {
                         return Err(Error::NodeThresholdNan { node });
                     }
-                    let t = true_child[node] as usize;
-                    let e = false_child[node] as usize;
+                    let t = children[node][0] as usize;
+                    let e = children[node][1] as usize;
                     if t <= node || t >= limit || e <= node || e >= limit {
                         return Err(Error::NodeChildOutOfRange { node });
                     }
@@ -304,8 +301,7 @@ macro_rules! forest_new {
                     roots,
                     features,
                     thresholds,
-                    true_child,
-                    false_child,
+                    children,
                 })
             }
         }
@@ -362,15 +358,20 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
         // Every node reference points forward, so this loop ends within
         // n_nodes steps; indexing cannot fail for a validated forest.
         while r < n_nodes {
-            let value = x[self.features[r].get()];
-            r = if value <= self.thresholds[r] {
-                self.true_child[r].get()
-            } else {
-                self.false_child[r].get()
-            };
+            r = self.step(r, x);
             visited += 1;
         }
         (r - n_nodes, visited)
+    }
+
+    /// One decision: the child of node `i` that `x` goes to.
+    #[inline(always)]
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: NaN must take the false side
+    fn step(&self, i: usize, x: &[f32]) -> usize {
+        let value = x[self.features[i].get()];
+        // `!(v <= t)`, not `v > t`: NaN takes the false child (index 1).
+        let go_false = !(value <= self.thresholds[i]);
+        self.children[i][usize::from(go_false)].get()
     }
 
     fn check_row(&self, x: &[f32]) -> Result<(), Error> {
@@ -408,15 +409,54 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
         Ok(())
     }
 
+    /// Counts every tree's vote into `votes`; returns the nodes visited.
+    ///
+    /// On 64-bit hosts the trees are walked [`LANES`] at a time in lockstep,
+    /// branch-free: a tree that reached its leaf keeps its reference while
+    /// the others step, so the loads of independent trees overlap instead of
+    /// waiting on one chain of dependent loads. Small cores (no memory-level
+    /// parallelism, few registers) walk one tree at a time.
     fn count_votes(&self, x: &[f32], votes: &mut [u32]) -> usize {
         votes.iter_mut().for_each(|v| *v = 0);
+        let n_nodes = self.thresholds.len();
         let mut visited = 0;
-        for &root in self.roots {
-            let (class, steps) = self.walk(root, x);
-            visited += steps;
-            if let Some(slot) = votes.get_mut(class) {
+        let mut vote = |r: usize| {
+            if let Some(slot) = votes.get_mut(r.wrapping_sub(n_nodes)) {
                 *slot += 1;
             }
+        };
+        let mut rest = self.roots;
+        if LOCKSTEP && n_nodes > 0 {
+            let last = n_nodes - 1;
+            let mut groups = self.roots.chunks_exact(LANES);
+            for group in &mut groups {
+                let mut refs = [0usize; LANES];
+                for (r, root) in refs.iter_mut().zip(group) {
+                    *r = root.get();
+                }
+                loop {
+                    let mut live = 0;
+                    for r in &mut refs {
+                        let at_node = *r < n_nodes;
+                        // A lane at a leaf reads a real node (kept in range
+                        // by the clamp) and discards the result.
+                        let next = self.step((*r).min(last), x);
+                        live += usize::from(at_node);
+                        *r = if at_node { next } else { *r };
+                    }
+                    if live == 0 {
+                        break;
+                    }
+                    visited += live;
+                }
+                refs.into_iter().for_each(&mut vote);
+            }
+            rest = groups.remainder();
+        }
+        for &root in rest {
+            let (class, steps) = self.walk(root, x);
+            visited += steps;
+            vote(class + n_nodes);
         }
         visited
     }
@@ -456,6 +496,11 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
         Ok(self.roots.get(tree).map(|&root| self.walk(root, x).0))
     }
 }
+
+/// Trees walked together by the lockstep walker.
+const LANES: usize = 8;
+/// Whether this target walks trees in lockstep (64-bit hosts) or one at a time.
+const LOCKSTEP: bool = cfg!(target_pointer_width = "64");
 
 /// Index of the first maximum: hard majority vote, ties to the lowest class.
 #[inline]
@@ -588,8 +633,7 @@ mod tests {
             &[0, 1],
             &[0, 0],
             &[0.5, 1.5],
-            &[2, 2],
-            &[3, 3],
+            &[[2, 3], [2, 3]],
         )
         .unwrap()
     }
@@ -643,49 +687,46 @@ mod tests {
     #[test]
     fn validation_names_the_broken_part() {
         let n = Forest::<u8, u8>::new;
+        assert_eq!(n(1, &[1], &[], &[], &[], &[]).unwrap_err(), Error::NoTrees);
         assert_eq!(
-            n(1, &[1], &[], &[], &[], &[], &[]).unwrap_err(),
-            Error::NoTrees
-        );
-        assert_eq!(
-            n(1, &[], &[0], &[], &[], &[], &[]).unwrap_err(),
+            n(1, &[], &[0], &[], &[], &[]).unwrap_err(),
             Error::NoClasses
         );
         assert_eq!(
-            n(0, &[1], &[0], &[], &[], &[], &[]).unwrap_err(),
+            n(0, &[1], &[0], &[], &[], &[]).unwrap_err(),
             Error::NoFeatures
         );
         assert_eq!(
-            n(1, &[1, 2], &[3], &[0], &[0.0], &[1], &[2]).unwrap_err(),
+            n(1, &[1, 2], &[3], &[0], &[0.0], &[[1, 2]]).unwrap_err(),
             Error::RootOutOfRange { tree: 0 }
         );
         assert_eq!(
-            n(1, &[1, 2], &[0], &[1], &[0.0], &[1], &[2]).unwrap_err(),
+            n(1, &[1, 2], &[0], &[1], &[0.0], &[[1, 2]]).unwrap_err(),
             Error::NodeFeatureOutOfRange { node: 0 }
         );
         assert_eq!(
-            n(1, &[1, 2], &[0], &[0], &[f32::NAN], &[1], &[2]).unwrap_err(),
+            n(1, &[1, 2], &[0], &[0], &[f32::NAN], &[[1, 2]]).unwrap_err(),
             Error::NodeThresholdNan { node: 0 }
         );
         // A self-loop or a backward reference could walk forever: refused.
         assert_eq!(
-            n(1, &[1, 2], &[0], &[0], &[0.0], &[0], &[2]).unwrap_err(),
+            n(1, &[1, 2], &[0], &[0], &[0.0], &[[0, 2]]).unwrap_err(),
             Error::NodeChildOutOfRange { node: 0 }
         );
         assert_eq!(
-            n(1, &[1, 2], &[0], &[0], &[0.0], &[1], &[3]).unwrap_err(),
+            n(1, &[1, 2], &[0], &[0], &[0.0], &[[1, 3]]).unwrap_err(),
             Error::NodeChildOutOfRange { node: 0 }
         );
         assert_eq!(
-            n(1, &[1, 2], &[0], &[0, 0], &[0.0], &[1], &[2]).unwrap_err(),
+            n(1, &[1, 2], &[0], &[0, 0], &[0.0], &[[1, 2]]).unwrap_err(),
             Error::NodeTablesLengthMismatch
         );
         let labels = [0i64; 256];
         assert_eq!(
-            n(1, &labels, &[0], &[0], &[0.0], &[1], &[2]).unwrap_err(),
+            n(1, &labels, &[0], &[0], &[0.0], &[[1, 2]]).unwrap_err(),
             Error::ChildIndexTypeTooNarrow
         );
-        assert!(Forest::<u8, u16>::new(1, &labels, &[0], &[0], &[0.0], &[1], &[2]).is_ok());
+        assert!(Forest::<u8, u16>::new(1, &labels, &[0], &[0], &[0.0], &[[1, 2]]).is_ok());
     }
 
     #[test]

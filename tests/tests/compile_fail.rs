@@ -54,8 +54,11 @@ fn corrupt_tables_do_not_compile() {
     assert!(ok, "generated code must compile:\n{stderr}");
 
     // A self-loop: node 0's true child pointing at node 0 would never end.
-    let needle = "const TRUE_CHILD: [ChildRef; N_NODES] = [";
-    let at = code.find(needle).expect("true-child table") + needle.len();
+    let table = code
+        .find("const CHILDREN: [[ChildRef; 2]; N_NODES] = [")
+        .expect("children table");
+    let at = table + code[table..].find("= [").unwrap() + 3;
+    let at = at + code[at..].find('[').unwrap() + 1; // node 0's [true, false]
     let end = at + code[at..].find(',').unwrap();
     let looped = format!("{}0{}", &code[..at], &code[end..]);
     assert_ne!(looped, code);

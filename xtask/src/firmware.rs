@@ -20,8 +20,8 @@
 //! # How the size report attributes bytes and instructions
 //!
 //! * **Model tables**: the firmware's `build.rs` writes the exact bytes of each
-//!   table the generator emits (`thresholds`, `features`, `true_child`,
-//!   `false_child`, `roots`, `class_labels`) next to the generated code, and
+//!   table the generator emits (`thresholds`, `features`, `children`,
+//!   `roots`, `class_labels`) next to the generated code, and
 //!   the firmware names each with a `firmware_example::model::TABLE_<NAME>`
 //!   static (pointer, length) referring to the same promoted `const` data as
 //!   `MODEL`. Each such symbol must point at exactly the table's bytes, in
@@ -926,10 +926,7 @@ fn find_tables(
             );
             copies += here;
         }
-        let per_node = matches!(
-            name,
-            "thresholds" | "features" | "true_child" | "false_child"
-        );
+        let per_node = matches!(name, "thresholds" | "features" | "children");
         ensure!(
             copies == 1 || !(per_node || name == "roots") || image.len() < 64,
             "model table `{name}` is stored {copies} times in flash"
@@ -948,7 +945,21 @@ fn find_tables(
             copies,
         });
     }
-    ensure!(nodes > 0 && found.len() == 6, "tables.txt lists no tables");
+    const EXPECTED: [&str; 5] = [
+        "thresholds",
+        "features",
+        "children",
+        "roots",
+        "class_labels",
+    ];
+    let mut names: Vec<&str> = found.iter().map(|t| t.name.as_str()).collect();
+    names.sort_unstable();
+    let mut expected = EXPECTED;
+    expected.sort_unstable();
+    ensure!(
+        nodes > 0 && names == expected,
+        "tables.txt lists {names:?} for {nodes} nodes, expected the tables {EXPECTED:?}"
+    );
     Ok((nodes, found))
 }
 

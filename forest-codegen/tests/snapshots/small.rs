@@ -32,8 +32,7 @@ const _: () = ::forest_core::__codegen::check_format_version(1);
 const ROOTS: [ChildRef; N_TREES] = [0, 2, 5, 3];
 const FEATURES: [FeatureIndex; N_NODES] = [0, 1, 1, 0];
 const THRESHOLDS: [f32; N_NODES] = [0.5f32, -0f32, f32::INFINITY, f32::NEG_INFINITY];
-const TRUE_CHILD: [ChildRef; N_NODES] = [4, 5, 6, 4];
-const FALSE_CHILD: [ChildRef; N_NODES] = [1, 6, 4, 6];
+const CHILDREN: [[ChildRef; 2]; N_NODES] = [[4, 1], [5, 6], [6, 4], [4, 6]];
 /// The baked model, validated at compile time.
 pub static MODEL: ::forest_core::Model<
     'static,
@@ -44,15 +43,7 @@ pub static MODEL: ::forest_core::Model<
 > = match ::forest_core::Forest::<
     FeatureIndex,
     ChildRef,
->::new(
-    N_FEATURES,
-    &CLASS_LABELS,
-    &ROOTS,
-    &FEATURES,
-    &THRESHOLDS,
-    &TRUE_CHILD,
-    &FALSE_CHILD,
-) {
+>::new(N_FEATURES, &CLASS_LABELS, &ROOTS, &FEATURES, &THRESHOLDS, &CHILDREN) {
     Ok(forest) => {
         match ::forest_core::Model::new(forest) {
             Ok(model) => model,
