@@ -6,6 +6,7 @@
 //!   extraction of the trees into the artifact IR, cross-validation.
 //! * [`eval`]: held-out metrics of the shipped model (IR → `forest-core`).
 //! * [`report`]: the Markdown report, the console summary, the test-vector CSV.
+//! * [`validate`]: the comparison with a baseline artifact and the quality gate.
 //! * [`synth`]: a seeded `make_classification`-style data generator.
 //! * [`rng`]: the small seeded PRNG behind splits, folds and synthesis.
 //!
@@ -31,6 +32,7 @@ pub mod report;
 pub mod rng;
 pub mod synth;
 pub mod train;
+pub mod validate;
 
 pub use data::{DataError, Dataset};
 pub use train::{TrainConfig, TrainError, Trained};
