@@ -274,3 +274,82 @@ impl Gate {
         Verdict { checks }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed() -> Baseline {
+        Baseline::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../models/seed.forest"
+        ))
+        .unwrap()
+    }
+
+    fn with_accuracy(model: &Model, accuracy: Option<f64>) -> Model {
+        let mut m = model.clone();
+        match accuracy {
+            Some(a) => m.metrics.holdout.as_mut().unwrap().accuracy = a,
+            None => m.metrics.holdout = None,
+        }
+        m
+    }
+
+    #[test]
+    fn bars_written_in_decimal_hold_despite_rounding() {
+        let b = seed();
+        let mut cmp = b.clone().compare(&b.fingerprint, None);
+        // 0.95 - 0.94 is 0.010000000000000009 in f64.
+        cmp.holdout.as_mut().unwrap().accuracy = 0.95;
+        let candidate = with_accuracy(&b.model, Some(0.94));
+        let gate = Gate {
+            min_accuracy: Some(0.94),
+            max_drop: Some(0.01),
+        };
+        let v = gate.check(&candidate, Some(&cmp));
+        assert!(v.passed(), "{v:?}");
+        let worse = with_accuracy(&b.model, Some(0.9399));
+        let v = gate.check(&worse, Some(&cmp));
+        assert_eq!(
+            v.headline(),
+            "❌ gate failed: held-out accuracy 0.9399 < 0.94; \
+             held-out accuracy dropped by 0.0101 > 0.01 (baseline 0.9500 → 0.9399)"
+        );
+    }
+
+    #[test]
+    fn missing_inputs_fail_the_gate() {
+        let b = seed();
+        let gate = Gate {
+            min_accuracy: None,
+            max_drop: Some(0.01),
+        };
+        let v = gate.check(&b.model, None);
+        assert_eq!(v.failures(), "--max-drop needs a baseline (--baseline)");
+        let no_holdout = with_accuracy(&b.model, None);
+        let v = gate.check(&no_holdout, None);
+        assert_eq!(
+            v.failures(),
+            "no held-out set to gate on (give --test or --test-fraction)"
+        );
+        // A baseline without stored metrics and no rows to measure it on.
+        let mut bare = b.clone();
+        bare.model.metrics.holdout = None;
+        let cmp = bare.compare(&[0; 32], None);
+        assert_eq!(
+            cmp.source,
+            BaselineSource::Unavailable {
+                reason: "the candidate has no held-out rows to measure it on".to_owned()
+            }
+        );
+        assert!(!cmp.identical);
+        let v = gate.check(&b.model, Some(&cmp));
+        assert!(
+            v.failures()
+                .ends_with("has no held-out accuracy to compare with")
+        );
+        assert!(Gate::default().check(&b.model, None).passed());
+        assert!(!Gate::default().is_set());
+    }
+}
