@@ -8,7 +8,7 @@ use forest_train::report::{self, Review, Timing};
 use forest_train::synth::{self, SynthConfig};
 use forest_train::train::{self, Progress, TrainConfig};
 use forest_train::validate::{Baseline, GATE_FAILED_EXIT_CODE, Gate};
-use forest_train::{data, eval};
+use forest_train::{data, eval, reproduce};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -55,6 +55,24 @@ enum Command {
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Print the `train` arguments that retrain an artifact from the files in
+    /// a data directory (found by their recorded SHA-256), one per line.
+    #[command(name = "train-args")]
+    Recipe {
+        /// The `.forest` artifact.
+        artifact: PathBuf,
+        /// Directory holding the training (and held-out) CSV files.
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+    },
+    /// Compare two artifacts: both fingerprints and the recorded fields that
+    /// differ. Exits 0 when they are byte-identical, 1 otherwise.
+    Diff {
+        /// The reference artifact (e.g. the committed one).
+        a: PathBuf,
+        /// The artifact to compare with it (e.g. a retrain).
+        b: PathBuf,
     },
     /// Predict with an artifact: one label per input row, one per line.
     Predict {
@@ -210,6 +228,8 @@ fn main() {
     let result = match cli.command {
         Command::Train(args) => cmd_train(&args),
         Command::Inspect { artifact, json } => cmd_inspect(&artifact, json),
+        Command::Recipe { artifact, data_dir } => cmd_train_args(&artifact, &data_dir),
+        Command::Diff { a, b } => cmd_diff(&a, &b),
         Command::Predict {
             model,
             data,
@@ -598,6 +618,45 @@ fn cmd_inspect(path: &Path, json: bool) -> Result<()> {
         size.max_depth
     );
     Ok(())
+}
+
+fn read_artifact(path: &Path) -> Result<(Vec<u8>, Model)> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let model = Model::from_bytes(&bytes).with_context(|| path.display().to_string())?;
+    Ok((bytes, model))
+}
+
+fn cmd_train_args(artifact: &Path, data_dir: &Path) -> Result<()> {
+    let (_, model) = read_artifact(artifact)?;
+    for arg in reproduce::train_args(&model, data_dir)? {
+        outln!("{arg}");
+    }
+    Ok(())
+}
+
+fn cmd_diff(a: &Path, b: &Path) -> Result<()> {
+    let (a_bytes, a_model) = read_artifact(a)?;
+    let (b_bytes, b_model) = read_artifact(b)?;
+    let fp = |bytes: &[u8]| hex(&forest_codegen::artifact::fingerprint(bytes));
+    outln!("a  {}  {}", fp(&a_bytes), a.display());
+    outln!("b  {}  {}", fp(&b_bytes), b.display());
+    if a_bytes == b_bytes {
+        outln!("identical");
+        return Ok(());
+    }
+    let fields = reproduce::differences(&a_model, &b_model);
+    if fields.is_empty() {
+        outln!("the decoded models are equal; only their encodings differ");
+    }
+    for f in &fields {
+        outln!("  {f}");
+    }
+    bail!(
+        "{} and {} differ ({} recorded fields)",
+        a.display(),
+        b.display(),
+        fields.len()
+    )
 }
 
 fn cmd_predict(model_path: &Path, data_path: &Path, target: &str) -> Result<()> {

@@ -5,6 +5,7 @@ mod ci;
 mod firmware;
 mod lint;
 mod util;
+mod verify;
 
 use anyhow::{Result, bail};
 
@@ -18,6 +19,7 @@ commands:
   firmware      build and run the firmware on every target under QEMU
   size          flash/RAM/stack/instruction report of the firmware
   lint-workflows  zizmor and actionlint over .github/workflows (fails on any finding)
+  verify-model  retrain models/seed.forest from data/ with its recorded parameters; fail unless byte-identical
 ";
 
 fn main() -> Result<()> {
@@ -31,6 +33,7 @@ fn main() -> Result<()> {
         "package" | "bench-http" => app::run(command, rest),
         "firmware" | "size" => firmware::run(command, rest),
         "lint-workflows" => lint::run_lint(),
+        "verify-model" => verify::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
