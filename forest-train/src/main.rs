@@ -47,7 +47,7 @@ enum Command {
     /// Train a forest on a CSV file and write the artifact (and optionally a
     /// report and test vectors). Nothing is written if anything fails.
     #[command(after_help = TRAIN_AFTER_HELP)]
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Describe an artifact.
     Inspect {
         /// The `.forest` artifact.
