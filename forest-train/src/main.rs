@@ -510,6 +510,13 @@ fn check_outputs(a: &TrainArgs) -> Result<()> {
                 bail!("{flag} {} would overwrite an input file", path.display());
             }
         }
+        // --out may replace the baseline (it is read first); the others may not.
+        if *flag != "--out" && a.baseline.as_ref() == Some(*path) {
+            bail!(
+                "{flag} {} would overwrite the --baseline artifact",
+                path.display()
+            );
+        }
     }
     if a.vectors.is_some() && a.test.is_none() && a.test_fraction.is_none() {
         bail!("--vectors needs held-out data (--test or --test-fraction)");

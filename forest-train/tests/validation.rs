@@ -434,6 +434,25 @@ fn bad_baseline_or_step_summary_writes_nothing() {
         stderr(&o)
     );
     assert_eq!(read(&summary), "kept\n");
+    // The report may not overwrite the baseline it is compared with.
+    let copy = dir.path().join("baseline.forest");
+    std::fs::copy(root().join("models/seed.forest"), &copy).unwrap();
+    args[at + 1] = s(&copy).to_owned();
+    let report_at = args.iter().position(|a| a == "--report").unwrap();
+    args[report_at + 1] = s(&copy).to_owned();
+    let o = run_owned(&args, Some(&summary));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: --report {} would overwrite the --baseline artifact\n",
+            copy.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(root().join("models/seed.forest")).unwrap()
+    );
 
     let nowhere = dir.path().join("no-such-dir").join("summary.md");
     let o = run_owned(&workflow_args(&outputs, &[]), Some(&nowhere));
