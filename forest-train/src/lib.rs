@@ -6,6 +6,9 @@
 //!   extraction of the trees into the artifact IR, cross-validation.
 //! * [`eval`]: held-out metrics of the shipped model (IR → `forest-core`).
 //! * [`report`]: the Markdown report, the console summary, the test-vector CSV.
+//! * [`validate`]: the comparison with a baseline artifact and the quality gate.
+//! * [`reproduce`]: the `train` arguments an artifact records, and the fields
+//!   two artifacts differ in (behind `cargo xtask verify-model`).
 //! * [`synth`]: a seeded `make_classification`-style data generator.
 //! * [`rng`]: the small seeded PRNG behind splits, folds and synthesis.
 //!
@@ -28,9 +31,11 @@
 pub mod data;
 pub mod eval;
 pub mod report;
+pub mod reproduce;
 pub mod rng;
 pub mod synth;
 pub mod train;
+pub mod validate;
 
 pub use data::{DataError, Dataset};
 pub use train::{TrainConfig, TrainError, Trained};

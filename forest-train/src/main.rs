@@ -4,10 +4,11 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use forest_codegen::artifact::{Model, SplitParams, hex};
 use forest_codegen::{Tables, write_atomically};
-use forest_train::report::{self, Timing};
+use forest_train::report::{self, Review, Timing};
 use forest_train::synth::{self, SynthConfig};
 use forest_train::train::{self, Progress, TrainConfig};
-use forest_train::{data, eval};
+use forest_train::validate::{Baseline, GATE_FAILED_EXIT_CODE, Gate};
+use forest_train::{data, eval, reproduce};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -45,7 +46,8 @@ struct Cli {
 enum Command {
     /// Train a forest on a CSV file and write the artifact (and optionally a
     /// report and test vectors). Nothing is written if anything fails.
-    Train(TrainArgs),
+    #[command(after_help = TRAIN_AFTER_HELP)]
+    Train(Box<TrainArgs>),
     /// Describe an artifact.
     Inspect {
         /// The `.forest` artifact.
@@ -53,6 +55,24 @@ enum Command {
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Print the `train` arguments that retrain an artifact from the files in
+    /// a data directory (found by their recorded SHA-256), one per line.
+    #[command(name = "train-args")]
+    Recipe {
+        /// The `.forest` artifact.
+        artifact: PathBuf,
+        /// Directory holding the training (and held-out) CSV files.
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+    },
+    /// Compare two artifacts: both fingerprints and the recorded fields that
+    /// differ. Exits 0 when they are byte-identical, 1 otherwise.
+    Diff {
+        /// The reference artifact (e.g. the committed one).
+        a: PathBuf,
+        /// The artifact to compare with it (e.g. a retrain).
+        b: PathBuf,
     },
     /// Predict with an artifact: one label per input row, one per line.
     Predict {
@@ -93,6 +113,36 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+const TRAIN_AFTER_HELP: &str = "\
+When GITHUB_STEP_SUMMARY names a file, the report is appended to it.
+
+Exit status: 0 success; 1 error (nothing written); 2 usage error; 3 quality gate
+failed (the report and the step summary are written, the artifact and vectors
+only with --write-on-gate-failure).";
+
+/// A quality-gate violation: `main` prints it on one line and exits with
+/// [`GATE_FAILED_EXIT_CODE`].
+#[derive(Debug)]
+struct GateFailed(String);
+
+impl std::fmt::Display for GateFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "quality gate failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for GateFailed {}
+
+/// A number in [0, 1].
+fn fraction(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{s} is not between 0 and 1"))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +195,21 @@ struct TrainArgs {
     /// Held-out rows with true and predicted labels, as CSV.
     #[arg(long)]
     vectors: Option<PathBuf>,
+    /// The deployed or committed artifact to compare with: deltas in the
+    /// report, and the reference of --max-drop.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// Quality gate: fail (exit 3) unless the held-out accuracy is at least A.
+    #[arg(long, value_name = "A", value_parser = fraction)]
+    min_accuracy: Option<f64>,
+    /// Quality gate: fail (exit 3) if the held-out accuracy is more than D
+    /// below the baseline's (measured on the same held-out rows).
+    #[arg(long, value_name = "D", value_parser = fraction, requires = "baseline")]
+    max_drop: Option<f64>,
+    /// Write the artifact and vectors even when the quality gate fails (the
+    /// report is always written).
+    #[arg(long)]
+    write_on_gate_failure: bool,
 }
 
 fn main() {
@@ -163,6 +228,8 @@ fn main() {
     let result = match cli.command {
         Command::Train(args) => cmd_train(&args),
         Command::Inspect { artifact, json } => cmd_inspect(&artifact, json),
+        Command::Recipe { artifact, data_dir } => cmd_train_args(&artifact, &data_dir),
+        Command::Diff { a, b } => cmd_diff(&a, &b),
         Command::Predict {
             model,
             data,
@@ -191,6 +258,10 @@ fn main() {
         ),
     };
     if let Err(e) = result {
+        if let Some(gate) = e.downcast_ref::<GateFailed>() {
+            eprintln!("error: {gate}");
+            std::process::exit(GATE_FAILED_EXIT_CODE);
+        }
         // One line: the chain joined.
         // Causes already spelled out by the message above them are skipped.
         let mut msg: Vec<String> = Vec::new();
@@ -219,6 +290,15 @@ fn cmd_train(a: &TrainArgs) -> Result<()> {
             .with_context(|| format!("--out {} has no file name", a.out.display()))?,
     };
     check_outputs(a)?;
+    let baseline = match &a.baseline {
+        Some(path) => Some(read_baseline(path)?),
+        None => None,
+    };
+    let mut step_summary = open_step_summary()?;
+    let gate = Gate {
+        min_accuracy: a.min_accuracy,
+        max_drop: a.max_drop,
+    };
     let cfg = TrainConfig {
         trees: a.trees,
         max_depth: a.max_depth,
@@ -281,7 +361,18 @@ fn cmd_train(a: &TrainArgs) -> Result<()> {
     // Everything is computed; now render, then write (artifact last).
     let bytes = trained.model.to_bytes()?;
     let fingerprint = forest_codegen::artifact::fingerprint(&bytes);
-    let report_text = report::markdown(&trained.model, &fingerprint, Some(&timing));
+    let comparison = baseline.map(|b| b.compare(&fingerprint, test_set.as_ref()));
+    let verdict = gate
+        .is_set()
+        .then(|| gate.check(&trained.model, comparison.as_ref()));
+    let review = Review {
+        verdict: verdict.as_ref(),
+        comparison: comparison.as_ref(),
+    };
+    let report_text =
+        report::markdown_reviewed(&trained.model, &fingerprint, Some(&timing), review);
+    let gate_failed = verdict.as_ref().is_some_and(|v| !v.passed());
+    let write_model = !gate_failed || a.write_on_gate_failure;
     let vectors_text = match (&a.vectors, &test_set, &smartcore_predicted) {
         (Some(_), Some(t), Some(p)) => {
             let t = eval::align_features(t, &trained.model.feature_names)?;
@@ -295,19 +386,92 @@ fn cmd_train(a: &TrainArgs) -> Result<()> {
         (Some(_), _, _) => bail!("--vectors needs held-out data (--test or --test-fraction)"),
         _ => None,
     };
-    if let (Some(path), Some(text)) = (&a.vectors, &vectors_text) {
+    if let (true, Some(path), Some(text)) = (write_model, &a.vectors, &vectors_text) {
         write_file(path, text.as_bytes())?;
     }
     if let Some(path) = &a.report {
         write_file(path, report_text.as_bytes())?;
     }
-    write_file(&a.out, &bytes)?;
+    if let Some((path, file)) = &mut step_summary {
+        append_step_summary(path, file, &report_text)?;
+    }
+    if write_model {
+        write_file(&a.out, &bytes)?;
+    }
     out!(
         "{}",
         report::summary(&trained.model, &fingerprint, Some(&timing))
     );
-    outln!("wrote        {}", a.out.display());
-    Ok(())
+    if let Some(c) = &comparison {
+        let same = if c.identical {
+            "identical to baseline"
+        } else {
+            "differs from baseline"
+        };
+        outln!("baseline     {} ({same})", c.baseline.path.display());
+    }
+    if let Some(v) = &verdict {
+        outln!("gate         {}", v.headline());
+    }
+    if write_model {
+        outln!("wrote        {}", a.out.display());
+    } else {
+        outln!(
+            "not written  {} (quality gate failed; --write-on-gate-failure writes it)",
+            a.out.display()
+        );
+    }
+    match verdict {
+        Some(v) if !v.passed() => Err(GateFailed(v.failures()).into()),
+        _ => Ok(()),
+    }
+}
+
+/// Reads `--baseline`; any failure names the file.
+fn read_baseline(path: &Path) -> Result<Baseline> {
+    use forest_codegen::artifact::ArtifactError;
+    Baseline::read(path).map_err(|e| match e {
+        ArtifactError::Io { source, .. } => {
+            anyhow::anyhow!("--baseline {}: {source}", path.display())
+        }
+        other => anyhow::anyhow!("--baseline {}: {other}", path.display()),
+    })
+}
+
+/// Opens the file named by `GITHUB_STEP_SUMMARY` (if set and not empty) for
+/// appending, before any work, so that a bad path fails early.
+fn open_step_summary() -> Result<Option<(PathBuf, std::fs::File)>> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let path = PathBuf::from(path);
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .with_context(|| {
+            format!(
+                "cannot open GITHUB_STEP_SUMMARY file {} for appending",
+                path.display()
+            )
+        })?;
+    Ok(Some((path, file)))
+}
+
+/// Appends the report to the step summary, after what is already there.
+fn append_step_summary(path: &Path, file: &mut std::fs::File, report: &str) -> Result<()> {
+    use std::io::Write as _;
+    let context = || {
+        format!(
+            "cannot append to GITHUB_STEP_SUMMARY file {}",
+            path.display()
+        )
+    };
+    let existing = file.metadata().with_context(context)?.len();
+    let separator = if existing > 0 { "\n" } else { "" };
+    file.write_all(format!("{separator}{report}").as_bytes())
+        .and_then(|()| file.flush())
+        .with_context(context)
 }
 
 /// Refuses, before any work, outputs that could not be written: a missing
@@ -345,6 +509,13 @@ fn check_outputs(a: &TrainArgs) -> Result<()> {
             if input == *path {
                 bail!("{flag} {} would overwrite an input file", path.display());
             }
+        }
+        // --out may replace the baseline (it is read first); the others may not.
+        if *flag != "--out" && a.baseline.as_ref() == Some(*path) {
+            bail!(
+                "{flag} {} would overwrite the --baseline artifact",
+                path.display()
+            );
         }
     }
     if a.vectors.is_some() && a.test.is_none() && a.test_fraction.is_none() {
@@ -454,6 +625,45 @@ fn cmd_inspect(path: &Path, json: bool) -> Result<()> {
         size.max_depth
     );
     Ok(())
+}
+
+fn read_artifact(path: &Path) -> Result<(Vec<u8>, Model)> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let model = Model::from_bytes(&bytes).with_context(|| path.display().to_string())?;
+    Ok((bytes, model))
+}
+
+fn cmd_train_args(artifact: &Path, data_dir: &Path) -> Result<()> {
+    let (_, model) = read_artifact(artifact)?;
+    for arg in reproduce::train_args(&model, data_dir)? {
+        outln!("{arg}");
+    }
+    Ok(())
+}
+
+fn cmd_diff(a: &Path, b: &Path) -> Result<()> {
+    let (a_bytes, a_model) = read_artifact(a)?;
+    let (b_bytes, b_model) = read_artifact(b)?;
+    let fp = |bytes: &[u8]| hex(&forest_codegen::artifact::fingerprint(bytes));
+    outln!("a  {}  {}", fp(&a_bytes), a.display());
+    outln!("b  {}  {}", fp(&b_bytes), b.display());
+    if a_bytes == b_bytes {
+        outln!("identical");
+        return Ok(());
+    }
+    let fields = reproduce::differences(&a_model, &b_model);
+    if fields.is_empty() {
+        outln!("the decoded models are equal; only their encodings differ");
+    }
+    for f in &fields {
+        outln!("  {f}");
+    }
+    bail!(
+        "{} and {} differ ({} recorded fields)",
+        a.display(),
+        b.display(),
+        fields.len()
+    )
 }
 
 fn cmd_predict(model_path: &Path, data_path: &Path, target: &str) -> Result<()> {

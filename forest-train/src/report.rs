@@ -5,6 +5,7 @@
 //! report apart from that line.
 
 use crate::eval::size;
+use crate::validate::{BaselineSource, Comparison, Verdict};
 use forest_codegen::artifact::{Model, hex};
 use std::fmt::Write;
 use std::time::Duration;
@@ -22,15 +23,40 @@ fn opt<T: std::fmt::Display>(v: Option<T>, none: &str) -> String {
     v.map_or_else(|| none.to_owned(), |v| v.to_string())
 }
 
+/// What validation adds to a report: the quality gate's verdict (at the top)
+/// and the comparison with a baseline artifact.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Review<'a> {
+    /// The gate's verdict, when a gate was set.
+    pub verdict: Option<&'a Verdict>,
+    /// The comparison with `--baseline`, when one was given.
+    pub comparison: Option<&'a Comparison>,
+}
+
 /// The Markdown report of a model whose artifact has fingerprint
 /// `fingerprint`. `timing` adds the (run-dependent) training-time line.
 #[must_use]
 pub fn markdown(model: &Model, fingerprint: &[u8; 32], timing: Option<&Timing>) -> String {
+    markdown_reviewed(model, fingerprint, timing, Review::default())
+}
+
+/// [`markdown`] with the gate verdict first and the baseline comparison
+/// after the model's identity.
+#[must_use]
+pub fn markdown_reviewed(
+    model: &Model,
+    fingerprint: &[u8; 32],
+    timing: Option<&Timing>,
+    review: Review<'_>,
+) -> String {
     let mut s = String::new();
     let p = &model.params;
     let d = &model.data;
     let m = &model.metrics;
     let _ = writeln!(s, "# Model report: `{}`\n", model.name);
+    if let Some(v) = review.verdict {
+        gate_section(&mut s, v);
+    }
     let _ = writeln!(
         s,
         "- **Fingerprint** (SHA-256 of the artifact): `{}`",
@@ -50,6 +76,9 @@ pub fn markdown(model: &Model, fingerprint: &[u8; 32], timing: Option<&Timing>) 
         code_list(&labels)
     );
     let _ = writeln!(s, "- **Target column**: `{}`\n", p.target);
+    if let Some(c) = review.comparison {
+        baseline_section(&mut s, model, fingerprint, c);
+    }
 
     let _ = writeln!(s, "## Held-out evaluation\n");
     match &m.holdout {
@@ -206,6 +235,124 @@ pub fn markdown(model: &Model, fingerprint: &[u8; 32], timing: Option<&Timing>) 
         );
     }
     s
+}
+
+fn gate_section(s: &mut String, v: &Verdict) {
+    let _ = writeln!(s, "## Quality gate\n");
+    let _ = writeln!(s, "**{}**\n", v.headline());
+    for c in &v.checks {
+        let mark = if c.passed { "✅" } else { "❌" };
+        let _ = writeln!(s, "- {mark} {}", c.text);
+    }
+    s.push('\n');
+}
+
+fn baseline_section(s: &mut String, model: &Model, fingerprint: &[u8; 32], c: &Comparison) {
+    let b = &c.baseline.model;
+    let _ = writeln!(s, "## Compared with the baseline\n");
+    let _ = writeln!(
+        s,
+        "- **Baseline**: `{}`, fingerprint `{}`",
+        c.baseline.path.display(),
+        hex(&c.baseline.fingerprint)
+    );
+    let _ = writeln!(s, "- **Candidate**: fingerprint `{}`", hex(fingerprint));
+    if c.identical {
+        let _ = writeln!(
+            s,
+            "- **Identical to baseline**: the candidate artifact is byte for byte the baseline (same fingerprint)."
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "- **Changed**: the candidate differs from the baseline (different fingerprint)."
+        );
+    }
+    if b.data.train_sha256 == model.data.train_sha256 {
+        let _ = writeln!(s, "- Training data: the same file (same SHA-256).");
+    } else {
+        let _ = writeln!(
+            s,
+            "- Training data: **changed** (baseline `{}`, candidate `{}`).",
+            hex(&b.data.train_sha256),
+            hex(&model.data.train_sha256)
+        );
+    }
+    let source = match &c.source {
+        BaselineSource::SameRows { rows } => format!(
+            "measured now on the candidate's {rows} held-out rows, with the baseline \
+             model as shipped (forest-core over its tables): like for like"
+        ),
+        BaselineSource::Stored { reason } => format!(
+            "taken from the metrics stored in the baseline artifact (its own held-out \
+             rows), because {reason}"
+        ),
+        BaselineSource::Unavailable { reason } => {
+            format!("not available: the baseline artifact stores none, and {reason}")
+        }
+    };
+    let _ = writeln!(s, "- Baseline held-out figures: {source}.\n");
+
+    let _ = writeln!(s, "| metric | baseline | candidate | delta |");
+    let _ = writeln!(s, "|---|---:|---:|---:|");
+    let acc = |h: Option<&forest_codegen::artifact::Holdout>| h.map(|h| h.accuracy);
+    let candidate_holdout = model.metrics.holdout.as_ref();
+    delta_row(
+        s,
+        "held-out accuracy",
+        acc(c.holdout.as_ref()),
+        acc(candidate_holdout),
+    );
+    delta_row(
+        s,
+        "CV mean",
+        b.metrics.cv.as_ref().map(|cv| cv.mean),
+        model.metrics.cv.as_ref().map(|cv| cv.mean),
+    );
+    let mut labels: Vec<i64> = b
+        .class_labels
+        .iter()
+        .chain(&model.class_labels)
+        .copied()
+        .collect();
+    labels.sort_unstable();
+    labels.dedup();
+    let f1 = |m: &Model, h: Option<&forest_codegen::artifact::Holdout>, label: i64| {
+        let i = m.class_labels.iter().position(|&l| l == label)?;
+        h?.per_class.get(i).map(|c| c.f1)
+    };
+    for l in labels {
+        delta_row(
+            s,
+            &format!("F1 of class `{l}`"),
+            f1(b, c.holdout.as_ref(), l),
+            f1(model, candidate_holdout, l),
+        );
+    }
+    let (bz, cz) = (size(b), size(model));
+    for (name, x, y) in [
+        ("trees", bz.trees, cz.trees),
+        ("decision nodes", bz.decision_nodes, cz.decision_nodes),
+        ("max depth", bz.max_depth, cz.max_depth),
+    ] {
+        let delta = i128::try_from(y).unwrap_or(0) - i128::try_from(x).unwrap_or(0);
+        let _ = writeln!(s, "| {name} | {x} | {y} | {delta:+} |");
+    }
+    s.push('\n');
+}
+
+fn delta_row(s: &mut String, name: &str, baseline: Option<f64>, candidate: Option<f64>) {
+    let f = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format!("{v:.4}"));
+    let delta = match (baseline, candidate) {
+        (Some(b), Some(c)) => format!("{:+.4}", c - b),
+        _ => "–".to_owned(),
+    };
+    let _ = writeln!(
+        s,
+        "| {name} | {} | {} | {delta} |",
+        f(baseline),
+        f(candidate)
+    );
 }
 
 fn code_list(items: &[String]) -> String {

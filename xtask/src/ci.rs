@@ -19,6 +19,7 @@ pub fn run_ci() -> Result<()> {
         .args(["doc", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
     sh(cargo().args(["test", "--workspace"]))?;
+    crate::verify::run(&[])?;
     for target in ["thumbv7em-none-eabihf", "thumbv6m-none-eabi"] {
         sh(cargo().args(["build", "-p", "forest-core", "--target", target]))?;
     }

@@ -6,6 +6,7 @@ mod ci;
 mod firmware;
 mod lint;
 mod util;
+mod verify;
 
 use anyhow::{Result, bail};
 
@@ -20,6 +21,7 @@ commands:
   size          flash/RAM/stack/instruction report of the firmware
   bench-build   seconds and peak RSS to bake a 117k-node forest vs the tutorial model
   lint-workflows  zizmor and actionlint over .github/workflows (fails on any finding)
+  verify-model  retrain models/seed.forest from data/ with its recorded parameters; fail unless byte-identical
 ";
 
 fn main() -> Result<()> {
@@ -34,6 +36,7 @@ fn main() -> Result<()> {
         "firmware" | "size" => firmware::run(command, rest),
         "lint-workflows" => lint::run_lint(),
         "bench-build" => bench_build::run_bench_build(),
+        "verify-model" => verify::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
