@@ -59,6 +59,7 @@ struct Baked {
     fingerprint: &'static str,
     predict_label: fn(&[f32]) -> i64,
     votes: fn(&[f32]) -> Vec<u32>,
+    batch_labels: fn(&[Vec<f32>]) -> Vec<i64>,
 }
 
 /// Checks one fixture; returns how many checked rows had tied top votes.
@@ -115,6 +116,17 @@ fn check(artifact: &str, train: &str, test: Option<&str>, baked: Baked) -> usize
         }
     }
     assert!(rows.len() > base.len() * 2, "threshold rows were generated");
+    // The batched walker gives the same answers, whatever the block boundaries.
+    assert_eq!(
+        (baked.batch_labels)(&rows),
+        expected,
+        "{artifact}: predict_batch"
+    );
+    assert_eq!(
+        (baked.batch_labels)(&rows[..37]),
+        expected[..37],
+        "{artifact}: short batch"
+    );
     ties
 }
 
@@ -127,6 +139,17 @@ macro_rules! baked {
                 forest_tests::$m::MODEL
                     .votes(r.try_into().unwrap())
                     .to_vec()
+            },
+            batch_labels: |rows| {
+                use forest_tests::$m::{CLASS_LABELS, MODEL, N_FEATURES};
+                let rows: Vec<[f32; N_FEATURES]> = rows
+                    .iter()
+                    .map(|r| r.as_slice().try_into().unwrap())
+                    .collect();
+                let mut out = vec![usize::MAX; rows.len() + 3];
+                assert_eq!(MODEL.predict_batch(&rows, &mut out), rows.len());
+                assert!(out[rows.len()..].iter().all(|&c| c == usize::MAX));
+                out[..rows.len()].iter().map(|&c| CLASS_LABELS[c]).collect()
             },
         }
     };
