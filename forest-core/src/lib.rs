@@ -500,7 +500,7 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
 /// Trees walked together by the lockstep walker.
 const LANES: usize = 8;
 /// Rows walked together through each tree by [`Model::predict_batch`].
-pub const BATCH_BLOCK: usize = 32;
+pub const BATCH_BLOCK: usize = 8;
 /// Whether this target walks trees in lockstep (64-bit hosts) or one at a time.
 const LOCKSTEP: bool = cfg!(target_pointer_width = "64");
 
@@ -617,12 +617,16 @@ impl<'a, F: Index, C: Index, const NF: usize, const NC: usize> Model<'a, F, C, N
             return n;
         }
         let last = n_nodes - 1;
-        for (rows, out) in rows.chunks(BATCH_BLOCK).zip(out.chunks_mut(BATCH_BLOCK)) {
+        let mut blocks = rows.chunks_exact(BATCH_BLOCK);
+        let mut outs = out.chunks_exact_mut(BATCH_BLOCK);
+        for (rows, out) in (&mut blocks).zip(&mut outs) {
+            let rows: &[[f32; NF]; BATCH_BLOCK] = match rows.try_into() {
+                Ok(block) => block,
+                Err(_) => continue, // chunks_exact: never
+            };
             let mut votes = [[0u32; NC]; BATCH_BLOCK];
-            let votes = &mut votes[..rows.len()];
             for root in f.roots {
                 let mut refs = [root.get(); BATCH_BLOCK];
-                let refs = &mut refs[..rows.len()];
                 loop {
                     let mut live = false;
                     for (r, x) in refs.iter_mut().zip(rows) {
@@ -644,6 +648,9 @@ impl<'a, F: Index, C: Index, const NF: usize, const NC: usize> Model<'a, F, C, N
             for (slot, v) in out.iter_mut().zip(votes.iter()) {
                 *slot = argmax(v);
             }
+        }
+        for (row, slot) in blocks.remainder().iter().zip(outs.into_remainder()) {
+            *slot = self.predict(row);
         }
         n
     }

@@ -247,6 +247,13 @@ impl Trained {
         })
     }
 
+    /// The trained smartcore forest itself (it sees only the
+    /// [`Trained::kept_features`] columns), e.g. to time its own `predict`.
+    #[must_use]
+    pub fn smartcore(&self) -> &RandomForestClassifier<f32, i64, DenseMatrix<f32>, Vec<i64>> {
+        &self.forest
+    }
+
     /// Original column indices of the features smartcore was trained on.
     #[must_use]
     pub fn kept_features(&self) -> &[usize] {

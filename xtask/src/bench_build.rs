@@ -16,7 +16,7 @@ use std::process::Command;
 const ROWS: &str = "100000";
 const FEATURES: &str = "20";
 
-fn big_forest(bench: &Path) -> Result<PathBuf> {
+pub fn big_forest(bench: &Path) -> Result<PathBuf> {
     let csv = bench.join("big.csv");
     let forest = bench.join("big.forest");
     if forest.exists() {

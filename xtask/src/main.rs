@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the one entry point for CI, packaging and benchmarks.
 
 mod app;
+mod bench;
 mod bench_build;
 mod ci;
 mod firmware;
@@ -19,6 +20,8 @@ commands:
   bench-http    load-test the function app on loopback
   firmware      build and run the firmware on every target under QEMU
   size          flash/RAM/stack/instruction report of the firmware
+  bench         prediction/training benchmarks: baked vs run-time tables vs smartcore
+                (--tutorial-only skips the big forest, which is trained once and cached)
   bench-build   seconds and peak RSS to bake a 117k-node forest vs the tutorial model
   lint-workflows  zizmor and actionlint over .github/workflows (fails on any finding)
   verify-model  retrain models/seed.forest from data/ with its recorded parameters; fail unless byte-identical
@@ -36,6 +39,7 @@ fn main() -> Result<()> {
         "firmware" | "size" => firmware::run(command, rest),
         "lint-workflows" => lint::run_lint(),
         "bench-build" => bench_build::run_bench_build(),
+        "bench" => bench::run_bench(rest),
         "verify-model" => verify::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");

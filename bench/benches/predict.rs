@@ -1,0 +1,216 @@
+//! Prediction and training benchmarks on ≥ 30,000 fresh rows.
+//!
+//! For each model: one row per call through the baked tables, the run-time
+//! tables (`forest-train predict`'s path) and smartcore's own `predict` on a
+//! one-row matrix; batched through `predict_batch` and smartcore's `predict`
+//! on the whole matrix. Every iteration predicts all rows, so
+//! time / rows = time per row. Rows are the model's data rows plus seeded
+//! Gaussian noise, so the branch predictor cannot learn a small repeated set.
+//! `cargo xtask bench` runs this and tabulates the medians.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use forest_codegen::Tables;
+use forest_codegen::artifact::Model;
+use forest_train::data::load_csv;
+use forest_train::train::{TrainConfig, fit};
+use smartcore::linalg::basic::matrix::DenseMatrix;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const ROWS: usize = 30_000;
+
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(p)
+}
+
+/// `ROWS` rows: data rows cycled, each value plus N(0, 0.1²) noise.
+fn fresh_rows(data: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    let mut state = 0x5eed_u64;
+    let mut uniform = move || {
+        // splitmix64
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..ROWS)
+        .map(|i| {
+            data[i % data.len()]
+                .iter()
+                .map(|&v| {
+                    let (u1, u2) = (uniform().max(f64::MIN_POSITIVE), uniform());
+                    let n = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                    v + (0.1 * n) as f32
+                })
+                .collect()
+        })
+        .collect()
+}
+
+struct Setup {
+    name: &'static str,
+    model: Model,
+    rows: Vec<Vec<f32>>,
+    trained: forest_train::train::Trained,
+}
+
+fn setup(name: &'static str, artifact: &Path, train_csv: &Path) -> Setup {
+    let (model, _) = Model::read(artifact).unwrap();
+    let data = load_csv(train_csv, &model.params.target).unwrap();
+    let p = &model.params;
+    let cfg = TrainConfig {
+        trees: p.trees,
+        max_depth: p.max_depth,
+        min_samples_leaf: p.min_samples_leaf as usize,
+        min_samples_split: p.min_samples_split as usize,
+        mtry: Some(p.mtry as usize),
+        seed: p.seed,
+        cv_folds: 0,
+    };
+    let trained = fit(&data, &cfg, &model.name).unwrap();
+    assert_eq!(trained.model.trees, model.trees, "{name}: retrain differs");
+    let rows = fresh_rows(&data.rows);
+    // Visits per row, for ns per node visited (read by `cargo xtask bench`).
+    let tables = Tables::from_model(&model).unwrap();
+    let forest = tables.forest().unwrap();
+    let mut votes = vec![0; model.n_classes()];
+    let visits: usize = rows
+        .iter()
+        .map(|r| forest.predict_counting(r, &mut votes).unwrap().1)
+        .sum();
+    let dir = repo("target/bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.visits")),
+        format!("{}\n", visits as f64 / rows.len() as f64),
+    )
+    .unwrap();
+    Setup {
+        name,
+        model,
+        rows,
+        trained,
+    }
+}
+
+fn bench_model<const NF: usize, const NC: usize>(
+    c: &mut Criterion,
+    s: &Setup,
+    baked: &forest_core::Model<'static, impl forest_core::Index, impl forest_core::Index, NF, NC>,
+) {
+    let typed: Vec<[f32; NF]> = s
+        .rows
+        .iter()
+        .map(|r| r.as_slice().try_into().unwrap())
+        .collect();
+    let tables = Tables::from_model(&s.model).unwrap();
+    let runtime = tables.forest().unwrap();
+    let kept = s.trained.kept_features();
+    let one_row: Vec<DenseMatrix<f32>> = s
+        .rows
+        .iter()
+        .map(|r| {
+            let v: Vec<f32> = kept.iter().map(|&k| r[k]).collect();
+            DenseMatrix::from_2d_vec(&vec![v]).unwrap()
+        })
+        .collect();
+    let all: Vec<Vec<f32>> = s
+        .rows
+        .iter()
+        .map(|r| kept.iter().map(|&k| r[k]).collect())
+        .collect();
+    let all = DenseMatrix::from_2d_vec(&all).unwrap();
+    let sc = s.trained.smartcore();
+
+    // Same answers everywhere before anything is timed.
+    let mut out = vec![0usize; ROWS];
+    baked.predict_batch(&typed, &mut out);
+    let expected = sc.predict(&all).unwrap();
+    assert_eq!(expected.len(), ROWS);
+    for (i, row) in typed.iter().enumerate() {
+        let label = s.model.class_labels[baked.predict(row)];
+        assert_eq!(label, expected[i]);
+        assert_eq!(s.model.class_labels[out[i]], expected[i]);
+    }
+
+    let mut g = c.benchmark_group(format!("{}/1-row", s.name));
+    g.throughput(Throughput::Elements(ROWS as u64));
+    g.bench_function("baked", |b| {
+        b.iter(|| {
+            typed
+                .iter()
+                .map(|r| baked.predict(black_box(r)))
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("runtime", |b| {
+        let mut votes = vec![0; s.model.n_classes()];
+        b.iter(|| {
+            s.rows
+                .iter()
+                .map(|r| runtime.predict_into(black_box(r), &mut votes).unwrap())
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("smartcore", |b| {
+        b.iter(|| {
+            one_row
+                .iter()
+                .map(|m| sc.predict(black_box(m)).unwrap()[0])
+                .sum::<i64>()
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group(format!("{}/batch", s.name));
+    g.throughput(Throughput::Elements(ROWS as u64));
+    g.bench_function("baked", |b| {
+        b.iter(|| baked.predict_batch(black_box(&typed), &mut out))
+    });
+    g.bench_function("smartcore", |b| {
+        b.iter(|| sc.predict(black_box(&all)).unwrap())
+    });
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let seed = setup(
+        "tutorial",
+        &repo("models/seed.forest"),
+        &repo("data/seed-train.csv"),
+    );
+    bench_model(c, &seed, &forest_bench::seed::MODEL);
+
+    let data = load_csv(&repo("data/seed-train.csv"), "label").unwrap();
+    let mut g = c.benchmark_group("tutorial/train");
+    g.bench_function("fit", |b| {
+        let cfg = TrainConfig {
+            cv_folds: 0,
+            ..TrainConfig::default()
+        };
+        b.iter(|| fit(black_box(&data), &cfg, "seed").unwrap())
+    });
+    g.finish();
+
+    #[cfg(has_big)]
+    {
+        let big = std::env::var_os("FOREST_BENCH_BIG")
+            .map(PathBuf::from)
+            .unwrap();
+        let csv = big.with_extension("csv");
+        let s = setup("big", &big, &csv);
+        bench_model(c, &s, &forest_bench::big::MODEL);
+    }
+}
+
+criterion_group! {
+    name = predict;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = benches
+}
+criterion_main!(predict);

@@ -1,0 +1,114 @@
+//! `cargo xtask bench`: prediction and training benchmarks, tabulated.
+//!
+//! Runs the criterion benches of `forest-bench` (baked tables, run-time
+//! tables and smartcore's own `predict`, on the same model and the same
+//! 30,000 fresh rows, for the tutorial model and the big 100,000 × 20 forest),
+//! then prints one table of medians — ns per row, ns per node visited and
+//! speed-up over smartcore measured in the same run — and writes it to
+//! `target/bench.md` and `target/bench.json`.
+
+use crate::util::{cargo, root, run};
+use anyhow::{Context, Result};
+use std::fmt::Write as _;
+
+/// Rows per benchmark iteration (`forest-bench`'s `ROWS`).
+const ROWS: f64 = 30_000.0;
+
+fn median_ns(group: &str, function: &str) -> Result<f64> {
+    let path = root()
+        .join("target/criterion")
+        .join(group.replace('/', "_"))
+        .join(function)
+        .join("new/estimates.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: no criterion estimate", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text)?;
+    v["median"]["point_estimate"]
+        .as_f64()
+        .with_context(|| format!("{}: no median", path.display()))
+}
+
+fn visits(model: &str) -> Result<f64> {
+    let path = root().join(format!("target/bench/{model}.visits"));
+    Ok(std::fs::read_to_string(&path)
+        .with_context(|| format!("{}", path.display()))?
+        .trim()
+        .parse()?)
+}
+
+pub fn run_bench(args: &[String]) -> Result<()> {
+    let quick = args.iter().any(|a| a == "--tutorial-only");
+    let mut cmd = cargo();
+    cmd.args(["bench", "-p", "forest-bench", "--bench", "predict"]);
+    let mut models = vec!["tutorial"];
+    if !quick {
+        let big = crate::bench_build::big_forest(&root().join("target/bench"))?;
+        cmd.env("FOREST_BENCH_BIG", big);
+        models.push("big");
+    }
+    run(&mut cmd)?;
+
+    let mut md = String::from("# Prediction benchmarks (`cargo xtask bench`)\n\n");
+    md.push_str(
+        "Criterion medians over 30,000 fresh rows per iteration (data rows plus seeded noise), \
+         same model and rows for every path; speed-ups are ratios measured in the same run.\n\n",
+    );
+    md.push_str(
+        "| model | path | ns / row | nodes visited / row | ns / node visited | vs smartcore |\n",
+    );
+    md.push_str("|---|---|--:|--:|--:|--:|\n");
+    let mut json = serde_json::Map::new();
+    for model in &models {
+        let v = visits(model)?;
+        let sc1 = median_ns(&format!("{model}/1-row"), "smartcore")? / ROWS;
+        let scb = median_ns(&format!("{model}/batch"), "smartcore")? / ROWS;
+        let rows = [
+            (
+                "1 row per call: baked tables",
+                median_ns(&format!("{model}/1-row"), "baked")? / ROWS,
+                sc1,
+            ),
+            (
+                "1 row per call: run-time tables",
+                median_ns(&format!("{model}/1-row"), "runtime")? / ROWS,
+                sc1,
+            ),
+            ("1 row per call: smartcore predict", sc1, sc1),
+            (
+                "batch: baked predict_batch",
+                median_ns(&format!("{model}/batch"), "baked")? / ROWS,
+                scb,
+            ),
+            ("batch: smartcore predict", scb, scb),
+        ];
+        let mut entries = serde_json::Map::new();
+        for (path, ns, reference) in rows {
+            let _ = writeln!(
+                md,
+                "| {model} | {path} | {ns:.0} | {v:.1} | {:.2} | {:.1}× |",
+                ns / v,
+                reference / ns
+            );
+            entries.insert(
+                path.to_owned(),
+                serde_json::json!({"ns_per_row": ns, "ns_per_visit": ns / v, "speedup_vs_smartcore": reference / ns}),
+            );
+        }
+        entries.insert("visits_per_row".into(), v.into());
+        json.insert((*model).to_owned(), entries.into());
+    }
+    let fit_ms = median_ns("tutorial/train", "fit")? / 1e6;
+    let _ = writeln!(
+        md,
+        "\nTraining the tutorial model (100 trees, no CV): **{fit_ms:.1} ms** (median)."
+    );
+    json.insert("tutorial_fit_ms".into(), fit_ms.into());
+    print!("{md}");
+    std::fs::write(root().join("target/bench.md"), &md)?;
+    std::fs::write(
+        root().join("target/bench.json"),
+        serde_json::to_string_pretty(&serde_json::Value::Object(json))?,
+    )?;
+    eprintln!("wrote target/bench.md and target/bench.json");
+    Ok(())
+}
