@@ -59,16 +59,7 @@ struct Setup {
 fn setup(name: &'static str, artifact: &Path, train_csv: &Path) -> Setup {
     let (model, _) = Model::read(artifact).unwrap();
     let data = load_csv(train_csv, &model.params.target).unwrap();
-    let p = &model.params;
-    let cfg = TrainConfig {
-        trees: p.trees,
-        max_depth: p.max_depth,
-        min_samples_leaf: p.min_samples_leaf as usize,
-        min_samples_split: p.min_samples_split as usize,
-        mtry: Some(p.mtry as usize),
-        seed: p.seed,
-        cv_folds: 0,
-    };
+    let cfg = TrainConfig::recorded(&model.params);
     let trained = fit(&data, &cfg, &model.name).unwrap();
     assert_eq!(trained.model.trees, model.trees, "{name}: retrain differs");
     let rows = fresh_rows(&data.rows);

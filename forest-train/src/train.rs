@@ -72,6 +72,24 @@ impl Default for TrainConfig {
     }
 }
 
+impl TrainConfig {
+    /// The configuration recorded in an artifact, so that [`fit`] on the same
+    /// training rows grows the very same trees (cross-validation off: it does
+    /// not change the trees, only the stored metrics).
+    #[must_use]
+    pub fn recorded(params: &TrainParams) -> TrainConfig {
+        TrainConfig {
+            trees: params.trees,
+            max_depth: params.max_depth,
+            min_samples_leaf: usize::try_from(params.min_samples_leaf).unwrap_or(usize::MAX),
+            min_samples_split: usize::try_from(params.min_samples_split).unwrap_or(usize::MAX),
+            mtry: Some(usize::try_from(params.mtry).unwrap_or(usize::MAX)),
+            seed: params.seed,
+            cv_folds: 0,
+        }
+    }
+}
+
 /// Why training (or evaluating) failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -74,16 +74,7 @@ fn check(artifact: &str, train: &str, test: Option<&str>, baked: Baked) -> usize
     // Retrain with the recorded parameters: the very same trees come out, so
     // the baked tables are smartcore's model, and smartcore is the oracle.
     let data = load_csv(&repo(train), &model.params.target).unwrap();
-    let p = &model.params;
-    let cfg = TrainConfig {
-        trees: p.trees,
-        max_depth: p.max_depth,
-        min_samples_leaf: p.min_samples_leaf as usize,
-        min_samples_split: p.min_samples_split as usize,
-        mtry: Some(p.mtry as usize),
-        seed: p.seed,
-        cv_folds: 0,
-    };
+    let cfg = TrainConfig::recorded(&model.params);
     let trained = fit(&data, &cfg, &model.name).unwrap();
     assert_eq!(
         trained.model.trees, model.trees,
