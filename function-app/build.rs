@@ -28,8 +28,8 @@ fn main() {
 
 /// Writes the artifact's evaluation metrics as JSON (only when changed).
 fn write_metrics(artifact: &Path, out: &Path) {
-    let (model, _) = Model::read(artifact)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", artifact.display()));
+    let (model, _) =
+        Model::read(artifact).unwrap_or_else(|e| panic!("reading {}: {e}", artifact.display()));
     let json = serde_json::to_string(&model.metrics)
         .unwrap_or_else(|e| panic!("encoding the metrics of {}: {e}", artifact.display()));
     forest_codegen::write_if_changed(out, &json).unwrap_or_else(|e| panic!("{e}"));

@@ -195,7 +195,10 @@ fn body_error(rejection: &BytesRejection, limit: usize) -> AppError {
             format!("request body is larger than the limit of {limit} bytes"),
         )
     } else {
-        AppError::bad_request(format!("could not read the request body: {}", rejection.body_text()))
+        AppError::bad_request(format!(
+            "could not read the request body: {}",
+            rejection.body_text()
+        ))
     }
 }
 
@@ -210,8 +213,8 @@ async fn predict_forwarded(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let result = (|| {
-        let Query(query) =
-            query.map_err(|e| AppError::bad_request(format!("bad query string: {}", e.body_text())))?;
+        let Query(query) = query
+            .map_err(|e| AppError::bad_request(format!("bad query string: {}", e.body_text())))?;
         let output = Output::from_query(query.get("proba").map(String::as_str))?;
         let content_type = headers
             .get(header::CONTENT_TYPE)

@@ -63,7 +63,9 @@ pub fn check_content_type(value: Option<&str>) -> Result<(), AppError> {
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
-    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
         Ok(())
     } else {
         Err(AppError::new(
@@ -156,10 +158,9 @@ pub fn predict(
     let trees = model.forest.n_trees().max(1) as f64;
     for (i, row) in rows.iter().enumerate() {
         read_row(model, i, row, &mut x)?;
-        let class = model
-            .forest
-            .predict_into(&x, &mut votes)
-            .map_err(|e| AppError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("row {i}: {e}")))?;
+        let class = model.forest.predict_into(&x, &mut votes).map_err(|e| {
+            AppError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("row {i}: {e}"))
+        })?;
         match output {
             Output::Labels => {
                 let label = model.class_labels.get(class).copied().ok_or_else(|| {
@@ -182,7 +183,12 @@ pub fn predict(
             probabilities,
         }),
     }
-    .map_err(|e| AppError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("encoding the answer: {e}")))?;
+    .map_err(|e| {
+        AppError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("encoding the answer: {e}"),
+        )
+    })?;
     Ok(Prediction {
         body,
         rows: rows.len(),
