@@ -23,11 +23,19 @@ impl Drop for Server {
 }
 
 fn start(extra_args: &[&str]) -> Server {
+    start_with_env(extra_args, &[])
+}
+
+fn start_with_env(extra_args: &[&str], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_function-app"))
         .args(["--port", "0"])
         .args(extra_args)
         .env("RUST_LOG", "info")
         .env_remove("FUNCTIONS_CUSTOMHANDLER_PORT")
+        .env_remove("FOREST_MAX_ROWS")
+        .env_remove("FOREST_MAX_BODY_BYTES")
+        .env_remove("FOREST_BIND")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -187,4 +195,31 @@ fn binary_prints_its_model_info() {
         function_app::ServedModel::baked().fingerprint
     );
     assert_eq!(info["version"], function_app::VERSION);
+}
+
+#[test]
+fn binary_takes_limits_from_flags_and_environment() {
+    // --max-body-bytes as a flag, the row limit from FOREST_MAX_ROWS.
+    let server = start_with_env(&["--max-body-bytes", "200"], &[("FOREST_MAX_ROWS", "2")]);
+    let (status, _, body) = request(server.addr, "POST", "/api/predict", "[[0,0,0],[0,0,0]]");
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = request(
+        server.addr,
+        "POST",
+        "/api/predict",
+        "[[0,0,0],[0,0,0],[0,0,0]]",
+    );
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("limit of 2 rows"), "{body}");
+    let big = format!("[{}[0,0,0]]", "[0,0,0],".repeat(30));
+    let (status, _, body) = request(server.addr, "POST", "/api/predict", &big);
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("limit of 200 bytes"), "{body}");
+    let (status, _, body) = request(server.addr, "GET", "/api/model", "");
+    assert_eq!(status, 200);
+    let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(
+        json["limits"],
+        serde_json::json!({"max_rows": 2, "max_body_bytes": 200})
+    );
 }

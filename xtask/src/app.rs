@@ -669,8 +669,8 @@ fn bench(args: &BenchArgs) -> Result<()> {
     md.push_str("# bench-http\n\n");
     md.push_str(&format!(
         "`cargo xtask bench-http --seconds {} --connections {} --threads {}`: release build of \
-         function-app on loopback, model `{}` (`{}`), wrk {}s per row, {} connections, {} wrk thread(s); \
-         server and wrk share the machine's {} cores. Request logging on (to /dev/null).\n\n",
+         function-app on loopback, model `{}` (`{}…`), wrk for {} s per line after a 1 s warm-up, {} connections, \
+         {} wrk thread(s); server and wrk share the machine's {} cores. Request logging on (to /dev/null).\n\n",
         args.seconds,
         args.connections,
         args.threads,
