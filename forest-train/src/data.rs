@@ -349,12 +349,17 @@ fn read_raw(path: &Path) -> Result<Raw, DataError> {
         let record = record.map_err(csv_err)?;
         let mut start = record
             .position()
-            .map_or(counted.0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX))
+            .map_or(counted.0, |p| {
+                usize::try_from(p.byte()).unwrap_or(usize::MAX)
+            })
             .clamp(counted.0, bytes.len());
         while matches!(bytes.get(start), Some(b'\n' | b'\r')) {
             start += 1;
         }
-        let newlines = bytes[counted.0..start].iter().filter(|&&b| b == b'\n').count();
+        let newlines = bytes[counted.0..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         counted = (start, counted.1 + newlines as u64);
         out.push((counted.1, record));
     }

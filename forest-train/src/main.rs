@@ -148,7 +148,18 @@ struct TrainArgs {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Usage errors: one line (the full usage is one `--help` away).
+        Err(e) if e.use_stderr() => {
+            let text = e.to_string();
+            let message = text.split("\n\nUsage:").next().unwrap_or_default();
+            let words: Vec<&str> = message.split_whitespace().collect();
+            eprintln!("{}", words.join(" "));
+            std::process::exit(2);
+        }
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Train(args) => cmd_train(&args),
         Command::Inspect { artifact, json } => cmd_inspect(&artifact, json),
@@ -181,7 +192,13 @@ fn main() {
     };
     if let Err(e) = result {
         // One line: the chain joined.
-        let msg: Vec<String> = e.chain().map(ToString::to_string).collect();
+        // Causes already spelled out by the message above them are skipped.
+        let mut msg: Vec<String> = Vec::new();
+        for cause in e.chain().map(ToString::to_string) {
+            if !msg.last().is_some_and(|m| m.contains(&cause)) {
+                msg.push(cause);
+            }
+        }
         eprintln!("error: {}", msg.join(": "));
         std::process::exit(1);
     }
@@ -201,6 +218,7 @@ fn cmd_train(a: &TrainArgs) -> Result<()> {
             .filter(|s| !s.is_empty())
             .with_context(|| format!("--out {} has no file name", a.out.display()))?,
     };
+    check_outputs(a)?;
     let cfg = TrainConfig {
         trees: a.trees,
         max_depth: a.max_depth,
@@ -289,6 +307,49 @@ fn cmd_train(a: &TrainArgs) -> Result<()> {
         report::summary(&trained.model, &fingerprint, Some(&timing))
     );
     outln!("wrote        {}", a.out.display());
+    Ok(())
+}
+
+/// Refuses, before any work, outputs that could not be written: a missing
+/// directory, a directory in the way, or one path given for two outputs.
+/// (The writes themselves are atomic per file, artifact last.)
+fn check_outputs(a: &TrainArgs) -> Result<()> {
+    let outputs = [
+        ("--out", Some(&a.out)),
+        ("--report", a.report.as_ref()),
+        ("--vectors", a.vectors.as_ref()),
+    ];
+    let given: Vec<(&str, &PathBuf)> = outputs
+        .iter()
+        .filter_map(|(flag, p)| p.map(|p| (*flag, p)))
+        .collect();
+    for (i, (flag, path)) in given.iter().enumerate() {
+        if path.is_dir() {
+            bail!("{flag} {} is a directory", path.display());
+        }
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !parent.is_dir() {
+            bail!(
+                "{flag} {}: directory {} does not exist",
+                path.display(),
+                parent.display()
+            );
+        }
+        if let Some((other, _)) = given[..i].iter().find(|(_, p)| p == path) {
+            bail!("{flag} and {other} name the same file {}", path.display());
+        }
+        for input in std::iter::once(&a.data).chain(a.test.as_ref()) {
+            if input == *path {
+                bail!("{flag} {} would overwrite an input file", path.display());
+            }
+        }
+    }
+    if a.vectors.is_some() && a.test.is_none() && a.test_fraction.is_none() {
+        bail!("--vectors needs held-out data (--test or --test-fraction)");
+    }
     Ok(())
 }
 
@@ -396,7 +457,7 @@ fn cmd_inspect(path: &Path, json: bool) -> Result<()> {
 }
 
 fn cmd_predict(model_path: &Path, data_path: &Path, target: &str) -> Result<()> {
-    let (model, _) = Model::read(model_path)?;
+    let (model, _) = Model::read(model_path).with_context(|| model_path.display().to_string())?;
     let tables = Tables::from_model(&model)?;
     let forest = tables.forest()?;
     let rows = data::load_features_csv(data_path, &model.feature_names, target)?;

@@ -289,8 +289,10 @@ pub fn threshold_f32(t: f64) -> f32 {
 
 /// Trains a forest on `train` and extracts it into an artifact [`Model`]
 /// named `name`, with cross-validation, feature importance, parameters and
-/// data fingerprints filled in (no held-out metrics: see
-/// [`crate::eval::attach_holdout`]).
+/// data fingerprints filled in. Not filled in: held-out metrics (see
+/// [`crate::eval::attach_holdout`]), `params.target` (set to `label`; the
+/// dataset does not know its target column) and `params.split` (`None`);
+/// callers that used another target or a split record them.
 ///
 /// # Errors
 ///
@@ -348,8 +350,7 @@ pub fn fit_with_progress(
     let train_time = start.elapsed();
     progress(Progress { done: 1, total });
 
-    let (trees, raw_thresholds, importance) =
-        extract(&forest, &kept, n_features, classes.len())?;
+    let (trees, raw_thresholds, importance) = extract(&forest, &kept, n_features, &classes)?;
 
     let start = Instant::now();
     let cv = if cfg.cv_folds >= 2 {
@@ -656,9 +657,16 @@ fn extract(
     forest: &Forest,
     kept: &[usize],
     n_features: usize,
-    n_classes: usize,
+    classes: &[i64],
 ) -> Result<Extracted, TrainError> {
     let m = mirror(forest)?;
+    let n_classes = classes.len();
+    if m.classes.as_deref() != Some(classes) {
+        return Err(TrainError::Extract(format!(
+            "smartcore's classes {:?} are not the sorted labels {classes:?}",
+            m.classes
+        )));
+    }
     let trees = m
         .trees
         .ok_or_else(|| TrainError::Extract("the forest has no trees".to_owned()))?;
@@ -667,10 +675,10 @@ fn extract(
     let mut out = Vec::with_capacity(trees.len());
     let mut raw = Vec::with_capacity(trees.len());
     for (t, tree) in trees.iter().enumerate() {
-        if tree.classes.len() != n_classes || tree.num_features != kept.len() {
+        if tree.classes != classes || tree.num_features != kept.len() {
             return Err(TrainError::Extract(format!(
-                "tree {t}: {} classes over {} features, expected {n_classes} over {}",
-                tree.classes.len(),
+                "tree {t}: classes {:?} over {} features, expected {classes:?} over {}",
+                tree.classes,
                 tree.num_features,
                 kept.len()
             )));
