@@ -49,21 +49,39 @@ fn start_with_env(extra_args: &[&str], env: &[(&str, &str)]) -> Server {
             }
         }
     });
+    // Own the child first, so a failure below still kills it.
+    let mut server = Server {
+        child,
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        log: rx,
+    };
     let deadline = Instant::now() + Duration::from_secs(20);
-    let addr = loop {
-        let line = rx
+    server.addr = loop {
+        let line = server
+            .log
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .expect("the handler logs `listening` within 20 s");
-        if let Some(rest) = line.split("addr=").nth(1) {
-            let addr = rest.split_whitespace().next().expect("address");
-            break addr.parse().expect("a socket address");
+        if let Some(addr) = listening_addr(&line) {
+            break addr;
         }
     };
-    Server {
-        child,
-        addr,
-        log: rx,
+    server
+}
+
+/// The address in the `listening` log line, text (`addr=…`) or JSON (`"addr":"…"`).
+fn listening_addr(line: &str) -> Option<SocketAddr> {
+    if !line.contains("listening") {
+        return None;
     }
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(line) {
+        return json["addr"].as_str()?.parse().ok();
+    }
+    line.split("addr=")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Sends raw HTTP/1.1 text and returns (status, head, body).
@@ -222,4 +240,38 @@ fn binary_takes_limits_from_flags_and_environment() {
         json["limits"],
         serde_json::json!({"max_rows": 2, "max_body_bytes": 200})
     );
+}
+
+#[test]
+fn binary_logs_one_structured_line_per_request() {
+    let server = start_with_env(&["--log-format", "json"], &[]);
+    let (status, _, _) = request(
+        server.addr,
+        "POST",
+        "/api/predict",
+        "[[0,0,0],[1,1,1],[2,2,2]]",
+    );
+    assert_eq!(status, 200);
+    let (status, _, _) = request(server.addr, "POST", "/api/predict", "[[0,0]]");
+    assert_eq!(status, 400);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut requests = Vec::new();
+    while requests.len() < 2 {
+        let line = server
+            .log
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("two request log lines within 10 s");
+        let json: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("log line is not JSON ({e}): {line}"));
+        if json["message"] == "request" {
+            requests.push(json);
+        }
+    }
+    assert_eq!(requests[0]["status"], 200, "{}", requests[0]);
+    assert_eq!(requests[0]["rows"], 3, "{}", requests[0]);
+    assert_eq!(requests[0]["path"], "/api/predict");
+    assert_eq!(requests[0]["method"], "POST");
+    assert!(requests[0]["latency_us"].is_u64(), "{}", requests[0]);
+    assert_eq!(requests[1]["status"], 400, "{}", requests[1]);
+    assert!(requests[1].get("rows").is_none(), "{}", requests[1]);
 }
