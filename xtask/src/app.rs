@@ -9,7 +9,8 @@
 //! * `cargo xtask bench-http` load-tests the release handler on loopback with
 //!   `wrk` (1-row and 100-row predictions next to `GET /api/health`) and
 //!   measures cold start; prints a Markdown table and writes
-//!   `<target>/bench-http.md`.
+//!   `<target>/bench-http.md`. `--musl` benchmarks the packaged static
+//!   handler instead of the host build (`<target>/bench-http-musl.md`).
 
 use crate::util::{self, cargo, ensure_targets, root};
 use anyhow::{Context, Result, bail, ensure};
@@ -80,7 +81,8 @@ fn model_info(handler: &Path) -> Result<ModelInfo> {
 
 // ---------------------------------------------------------------- package
 
-fn package() -> Result<()> {
+/// Builds the static musl handler (stripped of debug info) and returns its path.
+fn build_musl() -> Result<PathBuf> {
     ensure_targets(&[MUSL])?;
     let mut build = cargo();
     build
@@ -98,13 +100,18 @@ fn package() -> Result<()> {
         util::run(Command::new("apt-get").args(["install", "-y", "musl-tools"]))?;
         util::run(&mut build)?;
     }
-    let target = target_dir();
-    let handler = target.join(MUSL).join("release").join(HANDLER);
+    let handler = target_dir().join(MUSL).join("release").join(HANDLER);
     ensure!(
         is_static_elf(&handler)?,
         "{} is dynamically linked (has an ELF interpreter)",
         handler.display()
     );
+    Ok(handler)
+}
+
+fn package() -> Result<()> {
+    let handler = build_musl()?;
+    let target = target_dir();
     let info = model_info(&handler)?;
 
     let app_dir = root().join("function-app");
@@ -408,6 +415,7 @@ fn terminate(child: &mut Child) -> Result<std::process::ExitStatus> {
 
 #[derive(Debug, Clone, Copy)]
 struct BenchArgs {
+    musl: bool,
     seconds: u32,
     connections: u32,
     threads: u32,
@@ -417,6 +425,7 @@ struct BenchArgs {
 impl BenchArgs {
     fn parse(args: &[String]) -> Result<BenchArgs> {
         let mut parsed = BenchArgs {
+            musl: false,
             seconds: 5,
             connections: 16,
             threads: 1,
@@ -426,12 +435,13 @@ impl BenchArgs {
         while let Some(flag) = it.next() {
             let mut value = || it.next().with_context(|| format!("`{flag}` needs a value"));
             match flag.as_str() {
+                "--musl" => parsed.musl = true,
                 "--seconds" => parsed.seconds = value()?.parse()?,
                 "--connections" => parsed.connections = value()?.parse()?,
                 "--threads" => parsed.threads = value()?.parse()?,
                 "--cold-runs" => parsed.cold_runs = value()?.parse()?,
                 other => bail!(
-                    "unknown bench-http flag `{other}` (--seconds N, --connections N, --threads N, --cold-runs N)"
+                    "unknown bench-http flag `{other}` (--musl, --seconds N, --connections N, --threads N, --cold-runs N)"
                 ),
             }
         }
@@ -594,9 +604,13 @@ fn cold_start(handler: &Path, row: &str) -> Result<Duration> {
 
 fn bench(args: &BenchArgs) -> Result<()> {
     ensure_wrk()?;
-    util::run(cargo().args(["build", "--release", "-p", "function-app"]))?;
     let target = target_dir();
-    let handler = target.join("release").join(HANDLER);
+    let handler = if args.musl {
+        build_musl()?
+    } else {
+        util::run(cargo().args(["build", "--release", "-p", "function-app"]))?;
+        target.join("release").join(HANDLER)
+    };
     let info = model_info(&handler)?;
     let dir = target.join("bench-http");
     fs::create_dir_all(&dir)?;
@@ -668,12 +682,14 @@ fn bench(args: &BenchArgs) -> Result<()> {
     let mut md = String::new();
     md.push_str("# bench-http\n\n");
     md.push_str(&format!(
-        "`cargo xtask bench-http --seconds {} --connections {} --threads {}`: release build of \
-         function-app on loopback, model `{}` (`{}…`), wrk for {} s per line after a 1 s warm-up, {} connections, \
+        "`cargo xtask bench-http{} --seconds {} --connections {} --threads {}`: release build of \
+         function-app ({}) on loopback, model `{}` (`{}…`), wrk for {} s per line after a 1 s warm-up, {} connections, \
          {} wrk thread(s); server and wrk share the machine's {} cores. Request logging on (to /dev/null).\n\n",
+        if args.musl { " --musl" } else { "" },
         args.seconds,
         args.connections,
         args.threads,
+        if args.musl { "static musl, as packaged" } else { "host target" },
         info.name,
         &info.fingerprint[..16],
         args.seconds,
@@ -716,7 +732,11 @@ fn bench(args: &BenchArgs) -> Result<()> {
     let total: u64 = loads.iter().map(|(_, l)| l.requests).sum();
     md.push_str(&format!("\n{total} requests measured, all 2xx.\n"));
     print!("{md}");
-    let out = target.join("bench-http.md");
+    let out = target.join(if args.musl {
+        "bench-http-musl.md"
+    } else {
+        "bench-http.md"
+    });
     fs::write(&out, &md)?;
     eprintln!("wrote {}", out.display());
     Ok(())
