@@ -115,13 +115,15 @@ fn inner(state: &AppState, req: &Map<String, Value>) -> Result<predict::Predicti
             .and_then(|(_, v)| first_string(v))
     });
     predict::check_content_type(content_type)?;
-    let body = match req.get("Body") {
-        None | Some(Value::Null) => predict::parse_body(b"")?,
-        Some(Value::String(text)) => predict::parse_body(text.as_bytes())?,
+    let (model, max_rows) = (state.model(), state.max_rows());
+    match req.get("Body") {
+        None | Some(Value::Null) => predict::predict_bytes(model, b"", output, max_rows),
+        Some(Value::String(text)) => {
+            predict::predict_bytes(model, text.as_bytes(), output, max_rows)
+        }
         // Already-parsed JSON (some hosts deliver a JSON body as JSON).
-        Some(parsed) => parsed.clone(),
-    };
-    predict::predict(state.model(), body, output, state.max_rows())
+        Some(parsed) => predict::predict(model, parsed, output, max_rows),
+    }
 }
 
 /// A header or query value: a string, or the first string of an array.

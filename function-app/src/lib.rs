@@ -39,8 +39,9 @@ pub use predict::Output;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -206,23 +207,34 @@ fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
+/// The `Content-Type` check, read from the request head without copying it.
+struct JsonContentType(Result<(), AppError>);
+
+impl<S: Send + Sync> FromRequestParts<S> for JsonContentType {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let value = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap_or("(not text)"));
+        Ok(JsonContentType(predict::check_content_type(value)))
+    }
+}
+
 async fn predict_forwarded(
     State(state): State<AppState>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
-    headers: HeaderMap,
+    JsonContentType(content_type): JsonContentType,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let result = (|| {
         let Query(query) = query
             .map_err(|e| AppError::bad_request(format!("bad query string: {}", e.body_text())))?;
         let output = Output::from_query(query.get("proba").map(String::as_str))?;
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .map(|v| v.to_str().unwrap_or("(not text)"));
-        predict::check_content_type(content_type)?;
+        content_type?;
         let body = body.map_err(|e| body_error(&e, state.limits().max_body_bytes))?;
-        let value = predict::parse_body(&body)?;
-        predict::predict(state.model(), value, output, state.max_rows())
+        predict::predict_bytes(state.model(), &body, output, state.max_rows())
     })();
     let mut response = match result {
         Ok(prediction) => {

@@ -5,7 +5,9 @@ use crate::error::AppError;
 use crate::model::ServedModel;
 use axum::http::StatusCode;
 use serde::Serialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use std::fmt;
 
 /// What a prediction request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,35 +77,32 @@ pub fn check_content_type(value: Option<&str>) -> Result<(), AppError> {
     }
 }
 
-/// Parses a request body as JSON.
+/// Predicts every row of a JSON body, parsing it in one streaming pass (no
+/// intermediate JSON tree).
 ///
 /// # Errors
 ///
-/// 400 for an empty body or malformed JSON (with line and column).
-pub fn parse_body(body: &[u8]) -> Result<Value, AppError> {
+/// 400 for an empty body or malformed JSON (with line and column), and as
+/// [`predict`].
+pub fn predict_bytes(
+    model: &ServedModel,
+    body: &[u8],
+    output: Output,
+    max_rows: usize,
+) -> Result<Prediction, AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::bad_request(
             "request body is empty: expected a JSON array of rows, e.g. [[x0, x1, x2]]",
         ));
     }
-    serde_json::from_slice(body)
-        .map_err(|e| AppError::bad_request(format!("malformed JSON in request body: {e}")))
+    let mut sink = Sink::new(model, output, max_rows);
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let parsed = Top(&mut sink).deserialize(&mut de).and_then(|()| de.end());
+    sink.finish(parsed)
 }
 
-/// A JSON value's kind, for messages.
-pub(crate) fn kind(value: &Value) -> String {
-    match value {
-        Value::Null => "null".to_owned(),
-        Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) if s.len() <= 40 => format!("the string {s:?}"),
-        Value::String(_) => "a string".to_owned(),
-        Value::Array(_) => "an array".to_owned(),
-        Value::Object(_) => "an object".to_owned(),
-    }
-}
-
-/// Predicts every row of a parsed body: `[[x0, …], …]` or `{"inputs": [[…], …]}`.
+/// Predicts every row of an already-parsed body: `[[x0, …], …]` or
+/// `{"inputs": [[…], …]}`.
 ///
 /// # Errors
 ///
@@ -112,129 +111,418 @@ pub(crate) fn kind(value: &Value) -> String {
 /// for more than `max_rows` rows.
 pub fn predict(
     model: &ServedModel,
-    body: Value,
+    body: &Value,
     output: Output,
     max_rows: usize,
 ) -> Result<Prediction, AppError> {
-    let n_features = model.forest.n_features();
-    let rows = match body {
-        Value::Array(rows) => rows,
-        Value::Object(mut map) => match map.remove("inputs") {
-            Some(Value::Array(rows)) => rows,
-            Some(other) => {
-                return Err(AppError::bad_request(format!(
-                    "\"inputs\" must be an array of rows, found {}",
-                    kind(&other)
-                )));
-            }
-            None => {
-                return Err(AppError::bad_request(
-                    "expected a JSON array of rows or an object {\"inputs\": [...]}, found an object without \"inputs\"",
-                ));
-            }
-        },
-        other => {
-            return Err(AppError::bad_request(format!(
-                "expected a JSON array of rows (e.g. [[{}]]) or an object {{\"inputs\": [...]}}, found {}",
-                model.feature_names.join(", "),
-                kind(&other)
-            )));
+    let mut sink = Sink::new(model, output, max_rows);
+    let parsed = Top(&mut sink).deserialize(body);
+    sink.finish(parsed)
+}
+
+/// A description of a JSON value's kind, for messages.
+#[derive(Debug)]
+enum Kind {
+    Null,
+    Bool(bool),
+    Number(String),
+    Str(String),
+    Array,
+    Object,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Kind::Null => f.write_str("null"),
+            Kind::Bool(b) => write!(f, "the boolean {b}"),
+            Kind::Number(n) => write!(f, "the number {n}"),
+            Kind::Str(s) if s.chars().count() <= 40 => write!(f, "the string {s:?}"),
+            Kind::Str(_) => f.write_str("a string"),
+            Kind::Array => f.write_str("an array"),
+            Kind::Object => f.write_str("an object"),
         }
-    };
-    if rows.len() > max_rows {
-        return Err(AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the request has {} rows, more than the limit of {max_rows} rows per request",
-                rows.len()
-            ),
-        ));
+    }
+}
+
+/// Where the rows go while they are parsed: the model, the scratch buffers
+/// and the answer so far. A visitor that rejects the input records the
+/// client's error here and returns a placeholder serde error.
+struct Sink<'m> {
+    model: &'m ServedModel,
+    output: Output,
+    max_rows: usize,
+    x: Vec<f32>,
+    votes: Vec<u32>,
+    labels: Vec<i64>,
+    probabilities: Vec<Vec<f64>>,
+    rows: usize,
+    error: Option<AppError>,
+}
+
+impl<'m> Sink<'m> {
+    fn new(model: &'m ServedModel, output: Output, max_rows: usize) -> Sink<'m> {
+        Sink {
+            model,
+            output,
+            max_rows,
+            x: vec![0.0; model.forest.n_features()],
+            votes: vec![0; model.forest.n_classes()],
+            labels: Vec::new(),
+            probabilities: Vec::new(),
+            rows: 0,
+            error: None,
+        }
     }
 
-    let mut x = vec![0f32; n_features];
-    let mut votes = vec![0u32; model.forest.n_classes()];
-    let mut labels = Vec::with_capacity(rows.len());
-    let mut probabilities = Vec::new();
-    let trees = model.forest.n_trees().max(1) as f64;
-    for (i, row) in rows.iter().enumerate() {
-        read_row(model, i, row, &mut x)?;
-        let class = model.forest.predict_into(&x, &mut votes).map_err(|e| {
-            AppError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("row {i}: {e}"))
-        })?;
-        match output {
+    /// Records the client's error; the returned serde error only unwinds.
+    fn reject<E: de::Error>(&mut self, error: AppError) -> E {
+        self.error = Some(error);
+        E::custom("rejected")
+    }
+
+    fn names(&self) -> String {
+        self.model.feature_names.join(", ")
+    }
+
+    /// Predicts the row now in `x`.
+    fn predict_row(&mut self) -> Result<(), AppError> {
+        let i = self.rows;
+        let class = self
+            .model
+            .forest
+            .predict_into(&self.x, &mut self.votes)
+            .map_err(|e| {
+                AppError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("row {i}: {e}"))
+            })?;
+        match self.output {
             Output::Labels => {
-                let label = model.class_labels.get(class).copied().ok_or_else(|| {
+                let label = self.model.class_labels.get(class).copied().ok_or_else(|| {
                     AppError::new(
                         StatusCode::INTERNAL_SERVER_ERROR,
                         format!("row {i}: class index {class} has no label"),
                     )
                 })?;
-                labels.push(label);
+                self.labels.push(label);
             }
             Output::Proba => {
-                probabilities.push(votes.iter().map(|&v| f64::from(v) / trees).collect());
+                let trees = self.model.forest.n_trees().max(1) as f64;
+                self.probabilities
+                    .push(self.votes.iter().map(|&v| f64::from(v) / trees).collect());
             }
         }
+        self.rows += 1;
+        Ok(())
     }
-    let body = match output {
-        Output::Labels => serde_json::to_string(&labels),
-        Output::Proba => serde_json::to_string(&ProbaBody {
-            classes: model.class_labels,
-            probabilities,
-        }),
+
+    fn finish(self, parsed: Result<(), serde_json::Error>) -> Result<Prediction, AppError> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        parsed
+            .map_err(|e| AppError::bad_request(format!("malformed JSON in request body: {e}")))?;
+        let body = match self.output {
+            Output::Labels => serde_json::to_string(&self.labels),
+            Output::Proba => serde_json::to_string(&ProbaBody {
+                classes: self.model.class_labels,
+                probabilities: self.probabilities,
+            }),
+        }
+        .map_err(|e| {
+            AppError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("encoding the answer: {e}"),
+            )
+        })?;
+        Ok(Prediction {
+            body,
+            rows: self.rows,
+        })
     }
-    .map_err(|e| {
-        AppError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("encoding the answer: {e}"),
-        )
-    })?;
-    Ok(Prediction {
-        body,
-        rows: rows.len(),
-    })
 }
 
-/// Reads row `i` into `x`, checking its length and every value.
-fn read_row(model: &ServedModel, i: usize, row: &Value, x: &mut [f32]) -> Result<(), AppError> {
-    let n = x.len();
-    let Value::Array(values) = row else {
-        return Err(AppError::bad_request(format!(
-            "row {i} must be an array of {n} numbers ({}), found {}",
-            model.feature_names.join(", "),
-            kind(row)
-        )));
+/// Implements every scalar and map visit of a visitor by describing the
+/// value's [`Kind`] to `$reject` (a method of the visitor).
+macro_rules! reject_others {
+    ($reject:ident) => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Err(self.$reject(Kind::Bool(v)))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Err(self.$reject(Kind::Number(v.to_string())))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Err(self.$reject(Kind::Number(v.to_string())))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Err(self.$reject(Kind::Number(v.to_string())))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Err(self.$reject(Kind::Str(v.to_owned())))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Err(self.$reject(Kind::Null))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Err(self.$reject(Kind::Null))
+        }
     };
-    if values.len() != n {
-        return Err(AppError::bad_request(format!(
-            "row {i} has {} values, the model expects {n} features ({})",
-            values.len(),
-            model.feature_names.join(", ")
-        )));
+}
+
+/// The whole body: an array of rows or `{"inputs": [...]}`.
+struct Top<'s, 'm>(&'s mut Sink<'m>);
+
+impl Top<'_, '_> {
+    fn reject<E: de::Error>(self, kind: Kind) -> E {
+        let message = format!(
+            "expected a JSON array of rows (e.g. [[{}]]) or an object {{\"inputs\": [...]}}, found {kind}",
+            self.0.names()
+        );
+        self.0.reject(AppError::bad_request(message))
     }
-    for (j, (value, slot)) in values.iter().zip(x.iter_mut()).enumerate() {
-        let name = model.feature_names.get(j).copied().unwrap_or("?");
-        let number = match value {
-            Value::Number(number) => number.as_f64(),
-            _ => None,
-        };
-        let Some(v) = number else {
-            return Err(AppError::bad_request(format!(
-                "row {i}, column {j} ({name}): expected a number, found {}",
-                kind(value)
-            )));
-        };
-        if !v.is_finite() || v.abs() > f64::from(f32::MAX) {
-            return Err(AppError::bad_request(format!(
-                "row {i}, column {j} ({name}): {v} is outside the f32 range (±{:e})",
-                f32::MAX
-            )));
+}
+
+impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of rows or {\"inputs\": [...]}")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        rows(self.0, seq)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut found = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "inputs" && !found {
+                found = true;
+                map.next_value_seed(Inputs(&mut *self.0))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
         }
-        // In range, so the conversion rounds to the nearest f32 and never overflows.
-        #[allow(clippy::cast_possible_truncation)]
-        {
-            *slot = v as f32;
+        if found {
+            Ok(())
+        } else {
+            Err(self.0.reject(AppError::bad_request(
+                "expected a JSON array of rows or an object {\"inputs\": [...]}, found an object without \"inputs\"",
+            )))
         }
     }
-    Ok(())
+    reject_others!(reject);
+}
+
+/// The value of `"inputs"`: an array of rows.
+struct Inputs<'s, 'm>(&'s mut Sink<'m>);
+
+impl Inputs<'_, '_> {
+    fn reject<E: de::Error>(self, kind: Kind) -> E {
+        self.0.reject(AppError::bad_request(format!(
+            "\"inputs\" must be an array of rows, found {kind}"
+        )))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Inputs<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Inputs<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of rows")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        rows(self.0, seq)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Err(self.reject(Kind::Object))
+    }
+    reject_others!(reject);
+}
+
+/// Reads and predicts each row, enforcing the row limit.
+fn rows<'de, A: SeqAccess<'de>>(sink: &mut Sink<'_>, mut seq: A) -> Result<(), A::Error> {
+    loop {
+        if sink.rows == sink.max_rows {
+            // Count the rest (cheaply) to say how many were sent.
+            let mut n = sink.rows;
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                n += 1;
+            }
+            if n > sink.max_rows {
+                let max = sink.max_rows;
+                return Err(sink.reject(AppError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "the request has {n} rows, more than the limit of {max} rows per request"
+                    ),
+                )));
+            }
+            return Ok(());
+        }
+        if seq.next_element_seed(Row(&mut *sink))?.is_none() {
+            return Ok(());
+        }
+    }
+}
+
+/// One row: exactly one number per feature.
+struct Row<'s, 'm>(&'s mut Sink<'m>);
+
+impl Row<'_, '_> {
+    fn reject<E: de::Error>(self, kind: Kind) -> E {
+        let message = format!(
+            "row {} must be an array of {} numbers ({}), found {kind}",
+            self.0.rows,
+            self.0.x.len(),
+            self.0.names()
+        );
+        self.0.reject(AppError::bad_request(message))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Row<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Row<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a row of numbers")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let sink = self.0;
+        let n = sink.x.len();
+        let mut found = 0;
+        while found < n {
+            let Some(v) = seq.next_element_seed(Number {
+                sink: &mut *sink,
+                column: found,
+            })?
+            else {
+                break;
+            };
+            if let Some(slot) = sink.x.get_mut(found) {
+                *slot = v;
+            }
+            found += 1;
+        }
+        if found == n {
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                found += 1;
+            }
+        }
+        if found != n {
+            let message = format!(
+                "row {} has {found} values, the model expects {n} features ({})",
+                sink.rows,
+                sink.names()
+            );
+            return Err(sink.reject(AppError::bad_request(message)));
+        }
+        sink.predict_row().map_err(|e| sink.reject(e))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Err(self.reject(Kind::Object))
+    }
+    reject_others!(reject);
+}
+
+/// One feature value: a finite number within the f32 range.
+struct Number<'s, 'm> {
+    sink: &'s mut Sink<'m>,
+    column: usize,
+}
+
+impl Number<'_, '_> {
+    fn name(&self) -> &'static str {
+        self.sink
+            .model
+            .feature_names
+            .get(self.column)
+            .copied()
+            .unwrap_or("?")
+    }
+
+    fn reject<E: de::Error>(self, kind: Kind) -> E {
+        let message = format!(
+            "row {}, column {} ({}): expected a number, found {kind}",
+            self.sink.rows,
+            self.column,
+            self.name()
+        );
+        self.sink.reject(AppError::bad_request(message))
+    }
+
+    fn number<E: de::Error>(self, v: f64) -> Result<f32, E> {
+        if v.is_finite() && v.abs() <= f64::from(f32::MAX) {
+            // In range, so the conversion rounds to the nearest f32 and never overflows.
+            #[allow(clippy::cast_possible_truncation)]
+            return Ok(v as f32);
+        }
+        let message = format!(
+            "row {}, column {} ({}): {v} is outside the f32 range (±{:e})",
+            self.sink.rows,
+            self.column,
+            self.name(),
+            f32::MAX
+        );
+        Err(self.sink.reject(AppError::bad_request(message)))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Number<'_, '_> {
+    type Value = f32;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<f32, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Number<'_, '_> {
+    type Value = f32;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number")
+    }
+    #[allow(clippy::cast_precision_loss)]
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<f32, E> {
+        self.number(v as f64)
+    }
+    #[allow(clippy::cast_precision_loss)]
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<f32, E> {
+        self.number(v as f64)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<f32, E> {
+        self.number(v)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<f32, E> {
+        Err(self.reject(Kind::Bool(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<f32, E> {
+        Err(self.reject(Kind::Str(v.to_owned())))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<f32, E> {
+        Err(self.reject(Kind::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<f32, E> {
+        Err(self.reject(Kind::Null))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<f32, A::Error> {
+        Err(self.reject(Kind::Array))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<f32, A::Error> {
+        Err(self.reject(Kind::Object))
+    }
 }

@@ -364,3 +364,47 @@ async fn the_router_keeps_serving_after_bad_input() {
     let reply = post_json(&app, "/api/predict", "[[11, 12, 13]]").await;
     assert_eq!(reply.json(), json!([1]));
 }
+
+#[tokio::test]
+async fn streaming_parser_edge_cases() {
+    // Keys beside "inputs" are ignored.
+    let reply = post_json(
+        &app(),
+        "/api/predict",
+        r#"{"id": 7, "inputs": [[11, 12, 13]], "x": [1]}"#,
+    )
+    .await;
+    assert_eq!(reply.json(), json!([1]), "{}", reply.body);
+    // Too many values is a length error whatever the extra values are.
+    bad_request(
+        r#"[[1, 2, 3, "x", null]]"#,
+        &["row 0 has 5 values", "expects 3 features"],
+    )
+    .await;
+    // Trailing bytes after the JSON value are malformed JSON.
+    bad_request("[[1, 2, 3]] x", &["malformed JSON", "trailing"]).await;
+    // Deep nesting is a 400, not a stack overflow.
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let reply = post_json(&app(), "/api/predict", deep).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    // Integers of any size within f32 are numbers.
+    let reply = post_json(&app(), "/api/predict", "[[-1, 18446744073709551615, 0]]").await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    // A later bad row is reported even after good rows were predicted.
+    bad_request(
+        "[[1, 2, 3], [11, 12, 13], [1, 2, false]]",
+        &["row 2, column 2 (x2)", "boolean false"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_row_limit_counts_every_row_after_the_limit() {
+    let app = tutorial_app(Limits {
+        max_rows: 1,
+        ..Limits::default()
+    });
+    let reply = post_json(&app, "/api/predict", r#"[[1, 2, 3], "junk", {}, 4]"#).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(reply.error().contains("has 4 rows"), "{}", reply.body);
+}
