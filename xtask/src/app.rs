@@ -618,6 +618,12 @@ fn bench(args: &BenchArgs) -> Result<()> {
     let rows = sample_rows(100)?;
     let one = format!("[{}]", rows[0]);
     let hundred = format!("[{}]", rows.join(","));
+    let invoke = serde_json::json!({
+        "Data": {"req": {"Url": "http://localhost:7071/api/predict", "Method": "POST", "Query": {},
+                         "Headers": {"Content-Type": ["application/json"]}, "Params": {}, "Body": one}},
+        "Metadata": {}
+    })
+    .to_string();
 
     let port = free_port()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -646,16 +652,18 @@ fn bench(args: &BenchArgs) -> Result<()> {
                 Some(one.as_str()),
             ),
             (
+                "POST /predict (invoke payload), 1 row",
+                "/predict",
+                Some(invoke.as_str()),
+            ),
+            (
                 "POST /api/predict, 100 rows",
                 "/api/predict",
                 Some(hundred.as_str()),
             ),
         ] {
-            let file = name
-                .split(',')
-                .nth(1)
-                .map_or("health", |s| s.trim())
-                .replace(' ', "-");
+            let file = path.trim_start_matches('/').replace('/', "-")
+                + if name.contains("100") { "-100" } else { "" };
             let load = wrk(args, &dir, &file, &format!("{base}{path}"), body)?;
             ensure!(
                 load.non_2xx == 0 && load.errors == 0,
