@@ -30,7 +30,7 @@ mod model;
 mod predict;
 
 pub use error::AppError;
-pub use invoke::{HttpOutput, InvokeResponse, Outputs};
+pub use invoke::{HttpOutput, InvokeResponse, Outputs, ResponseHeaders};
 #[doc(hidden)]
 pub use model::fixtures;
 pub use model::{Predict, ServedModel};

@@ -6,7 +6,6 @@ use crate::model::ServedModel;
 use axum::http::StatusCode;
 use serde::Serialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
 use std::fmt;
 
 /// What a prediction request asks for.
@@ -82,8 +81,10 @@ pub fn check_content_type(value: Option<&str>) -> Result<(), AppError> {
 ///
 /// # Errors
 ///
-/// 400 for an empty body or malformed JSON (with line and column), and as
-/// [`predict`].
+/// 400 for an empty body or malformed JSON (with line and column), and 400
+/// naming the row (and column) for a wrong top-level type, a row of the wrong
+/// length, a non-numeric value or a number outside the f32 range; 413 for
+/// more than `max_rows` rows. The first problem in document order wins.
 pub fn predict_bytes(
     model: &ServedModel,
     body: &[u8],
@@ -98,25 +99,6 @@ pub fn predict_bytes(
     let mut sink = Sink::new(model, output, max_rows);
     let mut de = serde_json::Deserializer::from_slice(body);
     let parsed = Top(&mut sink).deserialize(&mut de).and_then(|()| de.end());
-    sink.finish(parsed)
-}
-
-/// Predicts every row of an already-parsed body: `[[x0, …], …]` or
-/// `{"inputs": [[…], …]}`.
-///
-/// # Errors
-///
-/// 400 naming the row (and column) for a wrong top-level type, a row of the
-/// wrong length, a non-numeric value or a number outside the f32 range; 413
-/// for more than `max_rows` rows.
-pub fn predict(
-    model: &ServedModel,
-    body: &Value,
-    output: Output,
-    max_rows: usize,
-) -> Result<Prediction, AppError> {
-    let mut sink = Sink::new(model, output, max_rows);
-    let parsed = Top(&mut sink).deserialize(body);
     sink.finish(parsed)
 }
 

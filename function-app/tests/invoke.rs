@@ -173,3 +173,29 @@ async fn a_payload_over_the_byte_limit_is_an_outer_413() {
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(reply.error().contains("limit of 100 bytes"));
 }
+
+#[tokio::test]
+async fn query_and_header_values_may_be_lists_and_header_names_any_case() {
+    let payload = json!({"Data": {"req": {
+        "Method": "POST",
+        "Query": {"other": "x", "proba": ["true", "false"]},
+        "Headers": {"Host": ["localhost"], "CONTENT-TYPE": ["application/json; charset=utf-8"]},
+        "Params": {},
+        "Body": "[[11, 12, 13]]",
+        "Extra": {"ignored": [1, 2, 3]}
+    }}, "Metadata": {"sys": {}}})
+    .to_string();
+    let (status, headers, body) = inner(&post_json(&app(), "/predict", payload).await);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, r#"{"classes":[0,1],"probabilities":[[0.0,1.0]]}"#);
+    assert_eq!(
+        headers[function_app::FINGERPRINT_HEADER],
+        fixtures::tutorial().fingerprint
+    );
+    let payload = json!({"Data": {"req": {
+        "Method": "POST", "Headers": {"CONTENT-TYPE": ["text/csv"]}, "Body": "1,2,3"
+    }}})
+    .to_string();
+    let (status, _, body) = inner(&post_json(&app(), "/predict", payload).await);
+    assert_eq!(status, 415, "{body}");
+}
