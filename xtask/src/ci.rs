@@ -6,14 +6,7 @@ use anyhow::Result;
 pub fn run_ci() -> Result<()> {
     ensure_targets(&["thumbv7em-none-eabihf", "thumbv6m-none-eabi"])?;
     sh(cargo().args(["fmt", "--all", "--check"]))?;
-    sh(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    sh(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     sh(cargo()
         .args(["doc", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;

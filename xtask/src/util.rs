@@ -54,9 +54,7 @@ pub fn ensure_targets(targets: &[&str]) -> Result<()> {
         .filter(|t| !installed.lines().any(|l| l.trim() == *t))
         .collect();
     if !missing.is_empty() {
-        run(Command::new("rustup")
-            .args(["target", "add"])
-            .args(&missing))?;
+        run(Command::new("rustup").args(["target", "add"]).args(&missing))?;
     }
     Ok(())
 }
