@@ -155,6 +155,12 @@ fn package() -> Result<()> {
     );
 
     smoke_test_zip(&zip_path, &target.join("function-app-smoke"), &info)?;
+    // For the workflow: the fingerprint a reviewer approves and the deploy
+    // job checks against `GET /api/model`.
+    fs::write(
+        target.join("function-app.fingerprint"),
+        format!("{}\n", info.fingerprint),
+    )?;
     println!("fingerprint {}", info.fingerprint);
     println!("{}", zip_path.display());
     Ok(())

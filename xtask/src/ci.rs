@@ -1,4 +1,7 @@
-//! `cargo xtask ci`: every check CI runs, in order, failing fast.
+//! `cargo xtask ci`: every check CI runs, in order, failing fast: fmt, the
+//! workflow linters, clippy, docs, every test, the reproducibility check of
+//! the committed model, the no_std thumb builds of forest-core, the firmware
+//! on three Cortex-M targets in QEMU, and the function-app package smoke test.
 
 use crate::util::{cargo, ensure_targets, run as sh};
 use anyhow::Result;
@@ -24,6 +27,8 @@ pub fn run_ci() -> Result<()> {
         sh(cargo().args(["build", "-p", "forest-core", "--target", target]))?;
     }
     crate::firmware::run("firmware", &[])?;
+    // The deployable zip, and the real handler unpacked from it on loopback.
+    crate::app::run("package", &[])?;
     Ok(())
 }
 
