@@ -419,44 +419,71 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
     fn count_votes(&self, x: &[f32], votes: &mut [u32]) -> usize {
         votes.iter_mut().for_each(|v| *v = 0);
         let n_nodes = self.thresholds.len();
-        let mut visited = 0;
-        let mut vote = |r: usize| {
-            if let Some(slot) = votes.get_mut(r.wrapping_sub(n_nodes)) {
-                *slot += 1;
-            }
-        };
-        let mut rest = self.roots;
-        if LOCKSTEP && n_nodes > 0 {
-            let last = n_nodes - 1;
-            let mut groups = self.roots.chunks_exact(LANES);
-            for group in &mut groups {
-                let mut refs = [0usize; LANES];
-                for (r, root) in refs.iter_mut().zip(group) {
-                    *r = root.get();
+        if !LOCKSTEP || n_nodes == 0 {
+            let mut visited = 0;
+            for &root in self.roots {
+                let (class, steps) = self.walk(root, x);
+                visited += steps;
+                if let Some(slot) = votes.get_mut(class) {
+                    *slot += 1;
                 }
-                loop {
-                    let mut live = 0;
-                    for r in &mut refs {
-                        let at_node = *r < n_nodes;
-                        // A lane at a leaf reads a real node (kept in range
-                        // by the clamp) and discards the result.
-                        let next = self.step((*r).min(last), x);
-                        live += usize::from(at_node);
-                        *r = if at_node { next } else { *r };
-                    }
-                    if live == 0 {
-                        break;
-                    }
-                    visited += live;
-                }
-                refs.into_iter().for_each(&mut vote);
             }
-            rest = groups.remainder();
+            return visited;
         }
-        for &root in rest {
-            let (class, steps) = self.walk(root, x);
-            visited += steps;
-            vote(class + n_nodes);
+        if F::MAX <= u8::MAX as usize && x.len() <= 256 {
+            // A feature index below 256 always falls inside this copy, so
+            // reading a feature needs no bounds check per lane and step.
+            let mut padded = [f32::NAN; 256];
+            padded[..x.len()].copy_from_slice(x);
+            self.lockstep(|f| padded[f & 0xff], votes)
+        } else {
+            // Feature indices are validated below `n_features`; the NaN
+            // fallback is never taken.
+            self.lockstep(|f| x.get(f).copied().unwrap_or(f32::NAN), votes)
+        }
+    }
+
+    /// The lockstep walk of [`Forest::count_votes`]; `value(f)` reads feature
+    /// `f` of the row. Requires at least one node.
+    #[inline(always)]
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: NaN must take the false side
+    fn lockstep(&self, value: impl Fn(usize) -> f32, votes: &mut [u32]) -> usize {
+        let n_nodes = self.thresholds.len();
+        let last = n_nodes.saturating_sub(1);
+        // Equal lengths, visible to the optimiser: one check here instead of
+        // one per lane and step.
+        let features = &self.features[..n_nodes];
+        let children = &self.children[..n_nodes];
+        let thresholds = &self.thresholds[..n_nodes];
+        let mut visited = 0;
+        for group in self.roots.chunks(LANES) {
+            // Lanes without a tree (the last group) start at "no class".
+            let mut refs = [usize::MAX; LANES];
+            for (r, root) in refs.iter_mut().zip(group) {
+                *r = root.get();
+            }
+            loop {
+                let mut live = 0;
+                for r in &mut refs {
+                    let at_node = *r < n_nodes;
+                    // A lane at a leaf reads a real node (kept in range by
+                    // the clamp) and discards the result.
+                    let i = (*r).min(last);
+                    let go_false = !(value(features[i].get()) <= thresholds[i]);
+                    let next = children[i][usize::from(go_false)].get();
+                    live += usize::from(at_node);
+                    *r = if at_node { next } else { *r };
+                }
+                if live == 0 {
+                    break;
+                }
+                visited += live;
+            }
+            for r in refs {
+                if let Some(slot) = votes.get_mut(r.wrapping_sub(n_nodes)) {
+                    *slot += 1;
+                }
+            }
         }
         visited
     }
@@ -485,7 +512,9 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
         Ok((argmax(votes), visited))
     }
 
-    /// The class index one tree votes for.
+    /// The class index the tree at position `tree` of the tables votes for
+    /// (`forest-codegen` lays trees out smallest first, so this is not the
+    /// artifact's tree order).
     ///
     /// # Errors
     ///

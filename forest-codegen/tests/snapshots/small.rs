@@ -29,10 +29,10 @@ pub type FeatureIndex = u8;
 /// Child-reference type of this model's tables (`u8`).
 pub type ChildRef = u8;
 const _: () = ::forest_core::__codegen::check_format_version(1);
-const ROOTS: [ChildRef; N_TREES] = [0, 2, 5, 3];
-const FEATURES: [FeatureIndex; N_NODES] = [0, 1, 1, 0];
-const THRESHOLDS: [f32; N_NODES] = [0.5f32, -0f32, f32::INFINITY, f32::NEG_INFINITY];
-const CHILDREN: [[ChildRef; 2]; N_NODES] = [[4, 1], [5, 6], [6, 4], [4, 6]];
+const ROOTS: [ChildRef; N_TREES] = [5, 0, 1, 2];
+const FEATURES: [FeatureIndex; N_NODES] = [1, 0, 0, 1];
+const THRESHOLDS: [f32; N_NODES] = [f32::INFINITY, f32::NEG_INFINITY, 0.5f32, -0f32];
+const CHILDREN: [[ChildRef; 2]; N_NODES] = [[6, 4], [4, 6], [4, 3], [5, 6]];
 /// The baked model, validated at compile time.
 pub static MODEL: ::forest_core::Model<
     'static,
