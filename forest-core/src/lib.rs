@@ -528,8 +528,6 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
 
 /// Trees walked together by the lockstep walker.
 const LANES: usize = 8;
-/// Rows walked together through each tree by [`Model::predict_batch`].
-pub const BATCH_BLOCK: usize = 8;
 /// Whether this target walks trees in lockstep (64-bit hosts) or one at a time.
 const LOCKSTEP: bool = cfg!(target_pointer_width = "64");
 
@@ -630,58 +628,16 @@ impl<'a, F: Index, C: Index, const NF: usize, const NC: usize> Model<'a, F, C, N
     /// Predicts a batch: `out[i]` gets the class index of `rows[i]`; extra
     /// slots on either side are left alone. Returns the number of rows done.
     ///
-    /// Same answers as [`Model::predict`] row by row. On 64-bit hosts the
-    /// rows go through the forest in blocks of [`BATCH_BLOCK`]: each tree
-    /// walks the whole block in lockstep (rows as lanes), so its nodes stay hot
-    /// in the cache and the rows' independent chains of loads overlap.
+    /// Same answers as [`Model::predict`] row by row (it is that loop: walking
+    /// blocks of rows through each tree in lockstep measured no faster than
+    /// the per-row lockstep over trees; see `cargo xtask bench`).
     pub fn predict_batch(&self, rows: &[[f32; NF]], out: &mut [usize]) -> usize {
-        let n = rows.len().min(out.len());
-        let (rows, out) = (&rows[..n], &mut out[..n]);
-        let f = &self.forest;
-        let n_nodes = f.thresholds.len();
-        if !LOCKSTEP || n_nodes == 0 {
-            for (row, slot) in rows.iter().zip(out.iter_mut()) {
-                *slot = self.predict(row);
-            }
-            return n;
-        }
-        let last = n_nodes - 1;
-        let mut blocks = rows.chunks_exact(BATCH_BLOCK);
-        let mut outs = out.chunks_exact_mut(BATCH_BLOCK);
-        for (rows, out) in (&mut blocks).zip(&mut outs) {
-            let rows: &[[f32; NF]; BATCH_BLOCK] = match rows.try_into() {
-                Ok(block) => block,
-                Err(_) => continue, // chunks_exact: never
-            };
-            let mut votes = [[0u32; NC]; BATCH_BLOCK];
-            for root in f.roots {
-                let mut refs = [root.get(); BATCH_BLOCK];
-                loop {
-                    let mut live = false;
-                    for (r, x) in refs.iter_mut().zip(rows) {
-                        let at_node = *r < n_nodes;
-                        let next = f.step((*r).min(last), x);
-                        live |= at_node;
-                        *r = if at_node { next } else { *r };
-                    }
-                    if !live {
-                        break;
-                    }
-                }
-                for (r, v) in refs.iter().zip(votes.iter_mut()) {
-                    if let Some(slot) = v.get_mut(r.wrapping_sub(n_nodes)) {
-                        *slot += 1;
-                    }
-                }
-            }
-            for (slot, v) in out.iter_mut().zip(votes.iter()) {
-                *slot = argmax(v);
-            }
-        }
-        for (row, slot) in blocks.remainder().iter().zip(outs.into_remainder()) {
+        let mut done = 0;
+        for (row, slot) in rows.iter().zip(out.iter_mut()) {
             *slot = self.predict(row);
+            done += 1;
         }
-        n
+        done
     }
 }
 
