@@ -405,26 +405,43 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
     pub fn votes_into(&self, x: &[f32], votes: &mut [u32]) -> Result<(), Error> {
         self.check_row(x)?;
         self.check_votes(votes)?;
-        self.count_votes(x, votes);
+        self.count_votes::<false>(x, votes);
         Ok(())
     }
 
-    /// Counts every tree's vote into `votes`; returns the nodes visited.
+    /// Counts every tree's vote into `votes`; with `COUNT`, also returns the
+    /// decision nodes visited (0 otherwise: predictions do not pay for it).
     ///
     /// On 64-bit hosts the trees are walked [`LANES`] at a time in lockstep,
     /// branch-free: a tree that reached its leaf keeps its reference while
     /// the others step, so the loads of independent trees overlap instead of
     /// waiting on one chain of dependent loads. Small cores (no memory-level
     /// parallelism, few registers) walk one tree at a time.
-    fn count_votes(&self, x: &[f32], votes: &mut [u32]) -> usize {
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: NaN must take the false side
+    fn count_votes<const COUNT: bool>(&self, x: &[f32], votes: &mut [u32]) -> usize {
         votes.iter_mut().for_each(|v| *v = 0);
         let n_nodes = self.thresholds.len();
+        // Equal lengths, visible to the optimiser: one check here instead of
+        // one per step.
+        let t = Sliced {
+            features: &self.features[..n_nodes],
+            thresholds: &self.thresholds[..n_nodes],
+            children: &self.children[..n_nodes],
+        };
         if !LOCKSTEP || n_nodes == 0 {
             let mut visited = 0;
             for &root in self.roots {
-                let (class, steps) = self.walk(root, x);
-                visited += steps;
-                if let Some(slot) = votes.get_mut(class) {
+                let mut r = root.get();
+                // Every node reference points forward: this ends within
+                // n_nodes steps.
+                while r < n_nodes {
+                    let go_false = !(x[t.features[r].get()] <= t.thresholds[r]);
+                    r = t.children[r][usize::from(go_false)].get();
+                    if COUNT {
+                        visited += 1;
+                    }
+                }
+                if let Some(slot) = votes.get_mut(r - n_nodes) {
                     *slot += 1;
                 }
             }
@@ -435,57 +452,12 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
             // reading a feature needs no bounds check per lane and step.
             let mut padded = [f32::NAN; 256];
             padded[..x.len()].copy_from_slice(x);
-            self.lockstep(|f| padded[f & 0xff], votes)
+            t.lockstep::<COUNT>(self.roots, |f| padded[f & 0xff], votes)
         } else {
             // Feature indices are validated below `n_features`; the NaN
             // fallback is never taken.
-            self.lockstep(|f| x.get(f).copied().unwrap_or(f32::NAN), votes)
+            t.lockstep::<COUNT>(self.roots, |f| x.get(f).copied().unwrap_or(f32::NAN), votes)
         }
-    }
-
-    /// The lockstep walk of [`Forest::count_votes`]; `value(f)` reads feature
-    /// `f` of the row. Requires at least one node.
-    #[inline(always)]
-    #[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: NaN must take the false side
-    fn lockstep(&self, value: impl Fn(usize) -> f32, votes: &mut [u32]) -> usize {
-        let n_nodes = self.thresholds.len();
-        let last = n_nodes.saturating_sub(1);
-        // Equal lengths, visible to the optimiser: one check here instead of
-        // one per lane and step.
-        let features = &self.features[..n_nodes];
-        let children = &self.children[..n_nodes];
-        let thresholds = &self.thresholds[..n_nodes];
-        let mut visited = 0;
-        for group in self.roots.chunks(LANES) {
-            // Lanes without a tree (the last group) start at "no class".
-            let mut refs = [usize::MAX; LANES];
-            for (r, root) in refs.iter_mut().zip(group) {
-                *r = root.get();
-            }
-            loop {
-                let mut live = 0;
-                for r in &mut refs {
-                    let at_node = *r < n_nodes;
-                    // A lane at a leaf reads a real node (kept in range by
-                    // the clamp) and discards the result.
-                    let i = (*r).min(last);
-                    let go_false = !(value(features[i].get()) <= thresholds[i]);
-                    let next = children[i][usize::from(go_false)].get();
-                    live += usize::from(at_node);
-                    *r = if at_node { next } else { *r };
-                }
-                if live == 0 {
-                    break;
-                }
-                visited += live;
-            }
-            for r in refs {
-                if let Some(slot) = votes.get_mut(r.wrapping_sub(n_nodes)) {
-                    *slot += 1;
-                }
-            }
-        }
-        visited
     }
 
     /// Predicts the class index of `x`, using `votes` (one slot per class) as
@@ -508,7 +480,7 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
     pub fn predict_counting(&self, x: &[f32], votes: &mut [u32]) -> Result<(usize, usize), Error> {
         self.check_row(x)?;
         self.check_votes(votes)?;
-        let visited = self.count_votes(x, votes);
+        let visited = self.count_votes::<true>(x, votes);
         Ok((argmax(votes), visited))
     }
 
@@ -523,6 +495,63 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
     pub fn tree_vote(&self, tree: usize, x: &[f32]) -> Result<Option<usize>, Error> {
         self.check_row(x)?;
         Ok(self.roots.get(tree).map(|&root| self.walk(root, x).0))
+    }
+}
+
+/// A forest's per-node tables cut to the same length, so the optimiser can
+/// drop the bounds checks of every step.
+struct Sliced<'t, F: Index, C: Index> {
+    features: &'t [F],
+    thresholds: &'t [f32],
+    children: &'t [[C; 2]],
+}
+
+impl<F: Index, C: Index> Sliced<'_, F, C> {
+    /// The lockstep walk of [`Forest::count_votes`]; `value(f)` reads feature
+    /// `f` of the row. Requires at least one node.
+    #[inline(always)]
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: NaN must take the false side
+    fn lockstep<const COUNT: bool>(
+        &self,
+        roots: &[C],
+        value: impl Fn(usize) -> f32,
+        votes: &mut [u32],
+    ) -> usize {
+        let n_nodes = self.thresholds.len();
+        let last = n_nodes.saturating_sub(1);
+        let mut visited = 0;
+        for group in roots.chunks(LANES) {
+            // Lanes without a tree (the last group) start at "no class".
+            let mut refs = [usize::MAX; LANES];
+            for (r, root) in refs.iter_mut().zip(group) {
+                *r = root.get();
+            }
+            loop {
+                let mut live = 0;
+                for r in &mut refs {
+                    let at_node = *r < n_nodes;
+                    // A lane at a leaf reads a real node (kept in range by
+                    // the clamp) and discards the result.
+                    let i = (*r).min(last);
+                    let go_false = !(value(self.features[i].get()) <= self.thresholds[i]);
+                    let next = self.children[i][usize::from(go_false)].get();
+                    live += usize::from(at_node);
+                    *r = if at_node { next } else { *r };
+                }
+                if live == 0 {
+                    break;
+                }
+                if COUNT {
+                    visited += live;
+                }
+            }
+            for r in refs {
+                if let Some(slot) = votes.get_mut(r.wrapping_sub(n_nodes)) {
+                    *slot += 1;
+                }
+            }
+        }
+        visited
     }
 }
 
@@ -587,7 +616,7 @@ impl<'a, F: Index, C: Index, const NF: usize, const NC: usize> Model<'a, F, C, N
     #[must_use]
     pub fn votes(&self, x: &[f32; NF]) -> [u32; NC] {
         let mut votes = [0; NC];
-        self.forest.count_votes(x, &mut votes);
+        self.forest.count_votes::<false>(x, &mut votes);
         votes
     }
 
@@ -601,7 +630,7 @@ impl<'a, F: Index, C: Index, const NF: usize, const NC: usize> Model<'a, F, C, N
     #[must_use]
     pub fn predict_counting(&self, x: &[f32; NF]) -> (usize, usize) {
         let mut votes = [0; NC];
-        let visited = self.forest.count_votes(x, &mut votes);
+        let visited = self.forest.count_votes::<true>(x, &mut votes);
         (argmax(&votes), visited)
     }
 
