@@ -345,35 +345,6 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
         self.labels
     }
 
-    /// Walks tree `root` for `x` and returns the class index of the leaf it
-    /// reaches, plus the number of decision nodes visited.
-    ///
-    /// `x` must hold at least `n_features` values: callers check it, and the
-    /// per-node feature indices are validated below `n_features`.
-    #[inline]
-    fn walk(&self, root: C, x: &[f32]) -> (usize, usize) {
-        let n_nodes = self.thresholds.len();
-        let mut r = root.get();
-        let mut visited = 0;
-        // Every node reference points forward, so this loop ends within
-        // n_nodes steps; indexing cannot fail for a validated forest.
-        while r < n_nodes {
-            r = self.step(r, x);
-            visited += 1;
-        }
-        (r - n_nodes, visited)
-    }
-
-    /// One decision: the child of node `i` that `x` goes to.
-    #[inline(always)]
-    #[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: NaN must take the false side
-    fn step(&self, i: usize, x: &[f32]) -> usize {
-        let value = x[self.features[i].get()];
-        // `!(v <= t)`, not `v > t`: NaN takes the false child (index 1).
-        let go_false = !(value <= self.thresholds[i]);
-        self.children[i][usize::from(go_false)].get()
-    }
-
     fn check_row(&self, x: &[f32]) -> Result<(), Error> {
         if x.len() == self.n_features {
             Ok(())
@@ -409,6 +380,16 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
         Ok(())
     }
 
+    /// The per-node tables cut to one length.
+    fn sliced(&self) -> Sliced<'_, F, C> {
+        let n_nodes = self.thresholds.len();
+        Sliced {
+            features: &self.features[..n_nodes],
+            thresholds: self.thresholds,
+            children: &self.children[..n_nodes],
+        }
+    }
+
     /// Counts every tree's vote into `votes`; with `COUNT`, also returns the
     /// decision nodes visited (0 otherwise: predictions do not pay for it).
     ///
@@ -423,25 +404,13 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
         let n_nodes = self.thresholds.len();
         // Equal lengths, visible to the optimiser: one check here instead of
         // one per step.
-        let t = Sliced {
-            features: &self.features[..n_nodes],
-            thresholds: &self.thresholds[..n_nodes],
-            children: &self.children[..n_nodes],
-        };
+        let t = self.sliced();
         if !LOCKSTEP || n_nodes == 0 {
             let mut visited = 0;
             for &root in self.roots {
-                let mut r = root.get();
-                // Every node reference points forward: this ends within
-                // n_nodes steps.
-                while r < n_nodes {
-                    let go_false = !(x[t.features[r].get()] <= t.thresholds[r]);
-                    r = t.children[r][usize::from(go_false)].get();
-                    if COUNT {
-                        visited += 1;
-                    }
-                }
-                if let Some(slot) = votes.get_mut(r - n_nodes) {
+                let (class, steps) = t.walk::<COUNT>(root, x);
+                visited += steps;
+                if let Some(slot) = votes.get_mut(class) {
                     *slot += 1;
                 }
             }
@@ -494,7 +463,10 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
     /// `Ok(None)` if `tree` is not below [`Forest::n_trees`].
     pub fn tree_vote(&self, tree: usize, x: &[f32]) -> Result<Option<usize>, Error> {
         self.check_row(x)?;
-        Ok(self.roots.get(tree).map(|&root| self.walk(root, x).0))
+        Ok(self
+            .roots
+            .get(tree)
+            .map(|&root| self.sliced().walk::<false>(root, x).0))
     }
 }
 
@@ -507,6 +479,26 @@ struct Sliced<'t, F: Index, C: Index> {
 }
 
 impl<F: Index, C: Index> Sliced<'_, F, C> {
+    /// Walks one tree for `x`: the class index of the leaf it reaches and,
+    /// with `COUNT`, the decision nodes visited. `x` must hold a value per
+    /// feature (callers check it; feature indices are validated).
+    #[inline(always)]
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: NaN must take the false side
+    fn walk<const COUNT: bool>(&self, root: C, x: &[f32]) -> (usize, usize) {
+        let n_nodes = self.thresholds.len();
+        let mut r = root.get();
+        let mut visited = 0;
+        // Every node reference points forward: this ends within n_nodes steps.
+        while r < n_nodes {
+            let go_false = !(x[self.features[r].get()] <= self.thresholds[r]);
+            r = self.children[r][usize::from(go_false)].get();
+            if COUNT {
+                visited += 1;
+            }
+        }
+        (r - n_nodes, visited)
+    }
+
     /// The lockstep walk of [`Forest::count_votes`]; `value(f)` reads feature
     /// `f` of the row. Requires at least one node.
     #[inline(always)]
