@@ -7,7 +7,7 @@
 //! tutorial model and with the big one, alternating, and reports seconds and
 //! peak RSS (GNU time's maximum resident set size of the build, i.e. of rustc).
 
-use crate::util::{cargo, root, run};
+use crate::util::{forest_train, root, run};
 use anyhow::{Context, Result, bail};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -23,11 +23,7 @@ pub fn big_forest(bench: &Path) -> Result<PathBuf> {
         return Ok(forest);
     }
     std::fs::create_dir_all(bench)?;
-    let ft = |args: &[&str]| -> Result<()> {
-        run(cargo()
-            .args(["run", "--release", "--quiet", "-p", "forest-train", "--"])
-            .args(args))
-    };
+    let ft = |args: &[&str]| -> Result<()> { run(forest_train().args(args)) };
     ft(&[
         "synth",
         "--rows",
@@ -138,18 +134,7 @@ pub fn run_bench_build() -> Result<()> {
         s_m.push(m);
     }
     let nodes = |p: &Path| -> Result<String> {
-        let out = cargo()
-            .args([
-                "run",
-                "--release",
-                "--quiet",
-                "-p",
-                "forest-train",
-                "--",
-                "inspect",
-            ])
-            .arg(p)
-            .output()?;
+        let out = forest_train().arg("inspect").arg(p).output()?;
         Ok(String::from_utf8_lossy(&out.stdout)
             .lines()
             .find(|l| l.starts_with("forest"))

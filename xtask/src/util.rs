@@ -60,3 +60,13 @@ pub fn ensure_targets(targets: &[&str]) -> Result<()> {
     }
     Ok(())
 }
+
+/// `forest-train` (release) from this workspace, ready for its arguments.
+/// What xtask trains is never the candidate under review, so it never writes
+/// to the job summary.
+pub fn forest_train() -> Command {
+    let mut cmd = cargo();
+    cmd.args(["run", "--release", "--quiet", "-p", "forest-train", "--"]);
+    cmd.env_remove("GITHUB_STEP_SUMMARY");
+    cmd
+}

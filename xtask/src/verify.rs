@@ -7,10 +7,9 @@
 //! mismatch `forest-train diff` prints both fingerprints and the recorded
 //! fields that differ. Defaults: `models/seed.forest` and `data/`.
 
-use crate::util::{cargo, display, root, run as sh};
+use crate::util::{display, forest_train, root, run as sh};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const USAGE: &str = "usage: cargo xtask verify-model [--model PATH] [--data-dir DIR]";
 
@@ -31,15 +30,6 @@ pub fn run(args: &[String]) -> Result<()> {
         *slot = std::path::absolute(value).with_context(|| format!("{flag} {value}"))?;
     }
     verify(&model, &data_dir)
-}
-
-/// `forest-train` (release) from this workspace. The retrain is not the
-/// candidate under review, so it never writes to the job summary.
-fn forest_train() -> Command {
-    let mut cmd = cargo();
-    cmd.args(["run", "--release", "--quiet", "-p", "forest-train", "--"]);
-    cmd.env_remove("GITHUB_STEP_SUMMARY");
-    cmd
 }
 
 /// Retrains `model` from `data_dir` and fails unless the bytes are equal.
