@@ -69,6 +69,9 @@
 
 use core::fmt;
 
+pub mod packed;
+pub use packed::{Packed, PackedModel};
+
 /// Version of the table format shared by `forest-codegen` and this crate.
 ///
 /// Generated code asserts at compile time that it was produced for this
@@ -156,6 +159,9 @@ pub enum Error {
         /// Features the caller passed.
         found: usize,
     },
+    /// The packed layout's field widths do not fit its 16-bit word, or the
+    /// typed model's key-row length is not `2^feature_bits`.
+    PackedShape,
     /// The caller's vote buffer is not one slot per class.
     VotesLengthMismatch {
         /// Classes of the model.
@@ -188,6 +194,9 @@ impl fmt::Display for Error {
             Error::ClassCountMismatch => f.write_str("class count differs from the tables"),
             Error::InputLengthMismatch { expected, found } => {
                 write!(f, "input has {found} features, the model reads {expected}")
+            }
+            Error::PackedShape => {
+                f.write_str("the packed fields do not fit a 16-bit word (or the key row)")
             }
             Error::VotesLengthMismatch { expected, found } => write!(
                 f,
