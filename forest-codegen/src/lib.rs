@@ -32,6 +32,9 @@
 #![deny(missing_docs)]
 
 pub mod artifact;
+pub mod packed;
+
+pub use packed::PackedTables;
 
 use artifact::{ArtifactError, Model, ModelError, Node, Tree};
 use proc_macro2::{Literal, TokenStream};
@@ -77,6 +80,15 @@ pub enum CodegenError {
     },
     /// A build-script environment variable is missing.
     MissingEnv(&'static str),
+    /// The packed layout's fields do not fit its 16-bit word.
+    PackedDoesNotFit {
+        /// Features of the model.
+        features: usize,
+        /// Classes of the model.
+        classes: usize,
+    },
+    /// `FOREST_LAYOUT` names no layout.
+    UnknownLayout(String),
 }
 
 impl fmt::Display for CodegenError {
@@ -96,6 +108,15 @@ impl fmt::Display for CodegenError {
             CodegenError::NoModel { env_var } => write!(
                 f,
                 "no model to bake: set {env_var} to a .forest artifact or configure a default"
+            ),
+            CodegenError::PackedDoesNotFit { features, classes } => write!(
+                f,
+                "the packed layout cannot hold {features} features and {classes} classes \
+                 in a 16-bit word (use the wide layout: FOREST_LAYOUT=wide)"
+            ),
+            CodegenError::UnknownLayout(v) => write!(
+                f,
+                "FOREST_LAYOUT={v:?} names no table layout (use wide, packed or auto)"
             ),
             CodegenError::MissingEnv(var) => {
                 write!(
@@ -345,6 +366,59 @@ pub struct Options {
     /// Fingerprint of the artifact file the model was read from (default:
     /// the SHA-256 of the model's own encoding, which is the same bytes).
     pub fingerprint: Option<[u8; 32]>,
+    /// The table layout to emit (default [`TableLayout::Wide`]).
+    pub layout: TableLayout,
+}
+
+/// Which tables the generator emits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableLayout {
+    /// [`forest_core::Forest`] tables: `f32` thresholds, feature indices and
+    /// both child references per node; walked eight trees in lockstep on
+    /// 64-bit hosts. `static MODEL` is a [`forest_core::Model`].
+    Wide,
+    /// [`forest_core::Packed`] tables: a `u32` threshold key and a `u16` word
+    /// per node, single-class subtrees folded; for small cores. `static
+    /// MODEL` is a [`forest_core::PackedModel`].
+    Packed,
+}
+
+impl TableLayout {
+    /// The layout's name as `FOREST_LAYOUT` spells it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            TableLayout::Wide => "wide",
+            TableLayout::Packed => "packed",
+        }
+    }
+
+    /// The layout for a `FOREST_LAYOUT` value (`wide`, `packed`, or
+    /// `auto`/empty/unset for [`TableLayout::for_target`]) and the target's
+    /// pointer width.
+    ///
+    /// # Errors
+    ///
+    /// [`CodegenError::UnknownLayout`] for any other value.
+    pub fn choose(value: Option<&str>, pointer_width: Option<&str>) -> Result<Self, CodegenError> {
+        match value.map(str::trim) {
+            Some("wide") => Ok(TableLayout::Wide),
+            Some("packed") => Ok(TableLayout::Packed),
+            None | Some("" | "auto") => Ok(TableLayout::for_target(pointer_width)),
+            Some(other) => Err(CodegenError::UnknownLayout(other.to_owned())),
+        }
+    }
+
+    /// The default for a target: packed below 64-bit pointers (a
+    /// microcontroller walks one tree at a time and counts flash), wide on
+    /// 64-bit hosts (lockstep walk).
+    #[must_use]
+    pub fn for_target(pointer_width: Option<&str>) -> Self {
+        match pointer_width {
+            Some("16" | "32") => TableLayout::Packed,
+            _ => TableLayout::Wide,
+        }
+    }
 }
 
 impl Default for Options {
@@ -353,6 +427,7 @@ impl Default for Options {
             runtime_path: "::forest_core".to_owned(),
             source: None,
             fingerprint: None,
+            layout: TableLayout::Wide,
         }
     }
 }
@@ -391,7 +466,9 @@ fn float_literal(v: f32) -> TokenStream {
 ///
 /// [`CodegenError::Model`] (naming tree and node) for an invalid model;
 /// [`CodegenError::TooLarge`]; [`CodegenError::Tables`] if lowering broke an
-/// invariant; [`CodegenError::Syntax`] for a generator bug.
+/// invariant; [`CodegenError::PackedDoesNotFit`] when the packed layout was
+/// asked for and cannot hold the model; [`CodegenError::Syntax`] for a
+/// generator bug.
 pub fn generate_with(model: &Model, options: &Options) -> Result<String, CodegenError> {
     let bytes = model.to_bytes().map_err(|e| match e {
         ArtifactError::Invalid(m) => CodegenError::Model(m),
@@ -403,35 +480,28 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
     let fingerprint = options
         .fingerprint
         .unwrap_or_else(|| artifact::fingerprint(&bytes));
-    let tables = Tables::from_model(model)?;
-    tables.forest().map_err(CodegenError::Tables)?;
-    let layout = Layout::of(&tables);
-
     let rt: syn::Path = syn::parse_str(&options.runtime_path)
         .map_err(|e| CodegenError::Syntax(format!("runtime path: {e}")))?;
-    let fw = layout.feature.ident();
-    let cw = layout.child.ident();
     let name = &model.name;
     let hex = artifact::hex(&fingerprint);
-    let n_features = Literal::usize_unsuffixed(tables.n_features);
-    let n_classes = Literal::usize_unsuffixed(tables.labels.len());
-    let n_trees = Literal::usize_unsuffixed(tables.roots.len());
-    let n_nodes = Literal::usize_unsuffixed(tables.n_nodes());
+    let n_features = Literal::usize_unsuffixed(model.n_features());
+    let n_classes = Literal::usize_unsuffixed(model.n_classes());
+    let n_trees = Literal::usize_unsuffixed(model.trees.len());
+    let n_decision_nodes = Literal::usize_unsuffixed(model.n_decision_nodes());
     let n_leaves = Literal::usize_unsuffixed(model.n_leaves());
     let max_depth = Literal::usize_unsuffixed(model.max_depth());
     let feature_names = &model.feature_names;
-    let labels = tables.labels.iter().map(|&l| Literal::i64_unsuffixed(l));
+    let labels = model
+        .class_labels
+        .iter()
+        .map(|&l| Literal::i64_unsuffixed(l));
     let fp_bytes = fingerprint.iter().map(|&b| Literal::u8_unsuffixed(b));
-    let roots = tables.roots.iter().map(|&r| layout.child.literal(r));
-    let features = tables.features.iter().map(|&f| layout.feature.literal(f));
-    let thresholds = tables.thresholds.iter().map(|&t| float_literal(t));
-    let children = tables.children.iter().map(|&[t, f]| {
-        let (t, f) = (layout.child.literal(t), layout.child.literal(f));
-        quote!([#t, #f])
-    });
     let version = Literal::u32_unsuffixed(forest_core::TABLE_FORMAT_VERSION);
-    let fw_doc = format!(" Feature-index type of this model's tables (`{fw}`).");
-    let cw_doc = format!(" Child-reference type of this model's tables (`{cw}`).");
+    let layout_name = options.layout.name();
+    let tables = match options.layout {
+        TableLayout::Wide => wide_tokens(model, &rt)?,
+        TableLayout::Packed => packed_tokens(model, &rt)?,
+    };
 
     let tokens = quote! {
         /// Name of the baked model.
@@ -446,9 +516,9 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
         pub const N_CLASSES: usize = #n_classes;
         /// Trees in the forest.
         pub const N_TREES: usize = #n_trees;
-        /// Decision nodes stored in the tables.
-        pub const N_NODES: usize = #n_nodes;
-        /// Leaves of the forest (folded into child references, not stored).
+        /// Decision nodes of the trained model.
+        pub const N_DECISION_NODES: usize = #n_decision_nodes;
+        /// Leaves of the forest (folded into references, not stored).
         pub const N_LEAVES: usize = #n_leaves;
         /// Depth of the deepest tree.
         pub const MAX_DEPTH: usize = #max_depth;
@@ -456,11 +526,46 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
         pub const FEATURE_NAMES: [&str; N_FEATURES] = [#(#feature_names),*];
         /// Original label of each class index.
         pub const CLASS_LABELS: [i64; N_CLASSES] = [#(#labels),*];
+        /// The table layout of this model (`wide` or `packed`).
+        pub const LAYOUT: &str = #layout_name;
+        const _: () = #rt::__codegen::check_format_version(#version);
+        #tables
+    };
+    let file: syn::File = syn::parse2(tokens).map_err(|e| CodegenError::Syntax(e.to_string()))?;
+    let source = options.source.clone().unwrap_or_else(|| model.name.clone());
+    Ok(format!(
+        "// @generated by forest-codegen {} from {} (sha256:{})\n{}",
+        env!("CARGO_PKG_VERSION"),
+        source,
+        hex,
+        prettyplease::unparse(&file)
+    ))
+}
+
+/// The wide layout's tables and `static MODEL`.
+fn wide_tokens(model: &Model, rt: &syn::Path) -> Result<TokenStream, CodegenError> {
+    let tables = Tables::from_model(model)?;
+    tables.forest().map_err(CodegenError::Tables)?;
+    let layout = Layout::of(&tables);
+    let fw = layout.feature.ident();
+    let cw = layout.child.ident();
+    let n_nodes = Literal::usize_unsuffixed(tables.n_nodes());
+    let roots = tables.roots.iter().map(|&r| layout.child.literal(r));
+    let features = tables.features.iter().map(|&f| layout.feature.literal(f));
+    let thresholds = tables.thresholds.iter().map(|&t| float_literal(t));
+    let children = tables.children.iter().map(|&[t, f]| {
+        let (t, f) = (layout.child.literal(t), layout.child.literal(f));
+        quote!([#t, #f])
+    });
+    let fw_doc = format!(" Feature-index type of this model's tables (`{fw}`).");
+    let cw_doc = format!(" Child-reference type of this model's tables (`{cw}`).");
+    Ok(quote! {
+        /// Decision nodes stored in the tables.
+        pub const N_NODES: usize = #n_nodes;
         #[doc = #fw_doc]
         pub type FeatureIndex = #fw;
         #[doc = #cw_doc]
         pub type ChildRef = #cw;
-        const _: () = #rt::__codegen::check_format_version(#version);
         const ROOTS: [ChildRef; N_TREES] = [#(#roots),*];
         const FEATURES: [FeatureIndex; N_NODES] = [#(#features),*];
         const THRESHOLDS: [f32; N_NODES] = [#(#thresholds),*];
@@ -481,16 +586,53 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
                 },
                 Err(_) => panic!("baked model: the forest tables are invalid"),
             };
-    };
-    let file: syn::File = syn::parse2(tokens).map_err(|e| CodegenError::Syntax(e.to_string()))?;
-    let source = options.source.clone().unwrap_or_else(|| model.name.clone());
-    Ok(format!(
-        "// @generated by forest-codegen {} from {} (sha256:{})\n{}",
-        env!("CARGO_PKG_VERSION"),
-        source,
-        hex,
-        prettyplease::unparse(&file)
-    ))
+    })
+}
+
+/// The packed layout's tables and `static MODEL`.
+fn packed_tokens(model: &Model, rt: &syn::Path) -> Result<TokenStream, CodegenError> {
+    let tables = PackedTables::from_model(model)?;
+    tables.forest().map_err(CodegenError::Tables)?;
+    let rw = tables.root_width();
+    let rw_ident = rw.ident();
+    let n_nodes = Literal::usize_unsuffixed(tables.n_nodes());
+    let n_spacers = Literal::usize_unsuffixed(tables.spacers);
+    let key_row = Literal::usize_unsuffixed(1 << tables.feature_bits);
+    let feature_bits = Literal::u32_unsuffixed(tables.feature_bits);
+    let roots = tables.roots.iter().map(|&r| rw.literal(r));
+    let words = tables.words.iter().map(|&w| Literal::u16_unsuffixed(w));
+    let keys = tables.keys.iter().map(|&k| Literal::u32_unsuffixed(k));
+    let rw_doc = format!(" Root-reference type of this model's tables (`{rw_ident}`).");
+    Ok(quote! {
+        /// Slots stored in the tables: decision nodes (single-class subtrees
+        /// folded) and spacers.
+        pub const N_NODES: usize = #n_nodes;
+        /// Spacer slots (far offsets too long for a packed word).
+        pub const N_SPACERS: usize = #n_spacers;
+        /// Length of the key row a prediction keeps on the stack.
+        pub const KEY_ROW: usize = #key_row;
+        #[doc = #rw_doc]
+        pub type RootRef = #rw_ident;
+        const ROOTS: [RootRef; N_TREES] = [#(#roots),*];
+        const WORDS: [u16; N_NODES] = [#(#words),*];
+        const KEYS: [u32; N_NODES] = [#(#keys),*];
+        /// The baked model, validated at compile time.
+        pub static MODEL: #rt::PackedModel<'static, RootRef, N_FEATURES, N_CLASSES, KEY_ROW> =
+            match #rt::Packed::<RootRef>::new(
+                N_FEATURES,
+                &CLASS_LABELS,
+                &ROOTS,
+                &WORDS,
+                &KEYS,
+                #feature_bits,
+            ) {
+                Ok(forest) => match #rt::PackedModel::new(forest) {
+                    Ok(model) => model,
+                    Err(_) => panic!("baked model: feature, class or key-row size does not match the tables"),
+                },
+                Err(_) => panic!("baked model: the packed tables are invalid"),
+            };
+    })
 }
 
 /// Writes `contents` to `path` unless the file already holds exactly that,
@@ -546,6 +688,7 @@ pub struct Builder {
     default_model: Option<PathBuf>,
     out_dir: Option<PathBuf>,
     file_name: String,
+    layout: Option<TableLayout>,
     options: Options,
 }
 
@@ -564,8 +707,10 @@ pub struct Generated {
     pub out_path: PathBuf,
     /// The model's fingerprint, hex.
     pub fingerprint: String,
-    /// The table layout chosen.
+    /// The wide layout's sizes (what [`TableLayout::Wide`] stores).
     pub layout: Layout,
+    /// The table layout baked.
+    pub table_layout: TableLayout,
     /// Whether the file changed.
     pub written: bool,
 }
@@ -580,6 +725,7 @@ impl Builder {
             default_model: None,
             out_dir: None,
             file_name: "model.rs".to_owned(),
+            layout: None,
             options: Options::default(),
         }
     }
@@ -611,6 +757,15 @@ impl Builder {
     /// Output file name (default `model.rs`).
     pub fn file_name(&mut self, name: impl Into<String>) -> &mut Self {
         self.file_name = name.into();
+        self
+    }
+
+    /// Bakes this layout whatever `FOREST_LAYOUT` says. Without it the
+    /// layout is `FOREST_LAYOUT` (`wide`, `packed` or `auto`), and `auto` (or
+    /// unset) means packed on targets below 64-bit pointers when the model
+    /// fits it, wide otherwise.
+    pub fn layout(&mut self, layout: TableLayout) -> &mut Self {
+        self.layout = Some(layout);
         self
     }
 
@@ -657,6 +812,7 @@ impl Builder {
     /// Any [`CodegenError`]; nothing is written on error.
     pub fn build(&self) -> Result<Generated, CodegenError> {
         println!("cargo:rerun-if-env-changed={}", self.env_var);
+        println!("cargo:rerun-if-env-changed=FOREST_LAYOUT");
         let model_path = self.resolve_model()?;
         println!("cargo:rerun-if-changed={}", model_path.display());
         let out_dir = match &self.out_dir {
@@ -665,15 +821,44 @@ impl Builder {
                 .map(PathBuf::from)
                 .ok_or(CodegenError::MissingEnv("OUT_DIR"))?,
         };
-        self.build_to(&model_path, &out_dir.join(&self.file_name))
+        let layout = match self.layout {
+            Some(layout) => Some(layout),
+            None => match std::env::var("FOREST_LAYOUT")
+                .ok()
+                .as_deref()
+                .map(str::trim)
+            {
+                None | Some("" | "auto") => None,
+                Some(value) => Some(TableLayout::choose(Some(value), None)?),
+            },
+        };
+        let pointer_width = std::env::var("CARGO_CFG_TARGET_POINTER_WIDTH").ok();
+        self.build_inner(
+            &model_path,
+            &out_dir.join(&self.file_name),
+            layout,
+            pointer_width.as_deref(),
+        )
     }
 
-    /// Generates from `model_path` into `out_path` (no environment lookups).
+    /// Generates from `model_path` into `out_path` (no environment lookups:
+    /// the layout is [`Builder::layout`]'s, else wide).
     ///
     /// # Errors
     ///
     /// Any [`CodegenError`]; nothing is written on error.
     pub fn build_to(&self, model_path: &Path, out_path: &Path) -> Result<Generated, CodegenError> {
+        self.build_inner(model_path, out_path, self.layout, None)
+    }
+
+    /// `layout` `None` is `auto` for a target of `pointer_width`.
+    fn build_inner(
+        &self,
+        model_path: &Path,
+        out_path: &Path,
+        layout: Option<TableLayout>,
+        pointer_width: Option<&str>,
+    ) -> Result<Generated, CodegenError> {
         let (model, fingerprint) =
             Model::read(model_path).map_err(|source| CodegenError::Artifact {
                 path: model_path.to_owned(),
@@ -686,7 +871,16 @@ impl Builder {
                 .map_or_else(|| model.name.clone(), |n| n.to_string_lossy().into_owned()),
         );
         options.fingerprint = Some(fingerprint);
-        let code = generate_with(&model, &options)?;
+        options.layout = layout.unwrap_or_else(|| TableLayout::for_target(pointer_width));
+        let code = match generate_with(&model, &options) {
+            // `auto` falls back to wide for a model the packed word cannot hold.
+            Err(CodegenError::PackedDoesNotFit { .. }) if layout.is_none() => {
+                options.layout = TableLayout::Wide;
+                generate_with(&model, &options)?
+            }
+            other => other?,
+        };
+        let table_layout = options.layout;
         let layout = Layout::of(&Tables::from_model(&model)?);
         let written = write_if_changed(out_path, &code)?;
         Ok(Generated {
@@ -694,6 +888,7 @@ impl Builder {
             out_path: out_path.to_owned(),
             fingerprint: artifact::hex(&fingerprint),
             layout,
+            table_layout,
             written,
         })
     }

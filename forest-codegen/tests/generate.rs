@@ -4,7 +4,9 @@
 mod common;
 
 use forest_codegen::artifact::Tree;
-use forest_codegen::{Builder, CodegenError, Layout, Tables, Width, generate};
+use forest_codegen::{
+    Builder, CodegenError, Layout, Options, TableLayout, Tables, Width, generate, generate_with,
+};
 
 /// Compares with a committed golden file; `FOREST_BLESS=1` rewrites it.
 fn golden(name: &str, actual: &str) {
@@ -34,6 +36,44 @@ fn small_model_golden() {
     );
     assert!(code.contains("f32::INFINITY") && code.contains("f32::NEG_INFINITY"));
     golden("small.rs", &code);
+}
+
+#[test]
+fn small_model_packed_golden() {
+    let options = Options {
+        layout: TableLayout::Packed,
+        ..Options::default()
+    };
+    let code = generate_with(&common::small(), &options).unwrap();
+    assert!(code.contains("pub const LAYOUT: &str = \"packed\";"));
+    assert!(code.contains("::forest_core::PackedModel"));
+    golden("small-packed.rs", &code);
+}
+
+#[test]
+fn layout_choice_follows_forest_layout_and_the_target() {
+    let choose = TableLayout::choose;
+    assert_eq!(choose(None, Some("32")).unwrap(), TableLayout::Packed);
+    assert_eq!(
+        choose(Some("auto"), Some("16")).unwrap(),
+        TableLayout::Packed
+    );
+    assert_eq!(choose(Some(""), Some("64")).unwrap(), TableLayout::Wide);
+    assert_eq!(choose(None, None).unwrap(), TableLayout::Wide);
+    assert_eq!(
+        choose(Some("packed"), Some("64")).unwrap(),
+        TableLayout::Packed
+    );
+    assert_eq!(
+        choose(Some(" wide "), Some("32")).unwrap(),
+        TableLayout::Wide
+    );
+    let err = choose(Some("narrow"), None).unwrap_err();
+    assert!(matches!(&err, CodegenError::UnknownLayout(v) if v == "narrow"));
+    assert!(
+        err.to_string().contains("FOREST_LAYOUT=\"narrow\""),
+        "{err}"
+    );
 }
 
 #[test]

@@ -3,8 +3,8 @@
 
 mod common;
 
-use forest_codegen::Tables;
 use forest_codegen::artifact::{Model, Node, Tree};
+use forest_codegen::{CodegenError, PackedTables, Tables};
 use proptest::prelude::*;
 
 /// A random tree over `features` features and `classes` classes, as IR nodes
@@ -68,7 +68,20 @@ fn value() -> impl Strategy<Value = f32> {
 }
 
 fn forest() -> impl Strategy<Value = Model> {
-    (1usize..6, 1usize..5).prop_flat_map(|(features, classes)| {
+    forest_of(1..6, 1..5)
+}
+
+/// Forests whose packed words have few far-field codes (up to 128 features,
+/// up to 7 classes), so deep trees need escapes.
+fn crowded_forest() -> impl Strategy<Value = Model> {
+    forest_of(100..129, 4..8)
+}
+
+fn forest_of(
+    features: std::ops::Range<usize>,
+    classes: std::ops::Range<usize>,
+) -> impl Strategy<Value = Model> {
+    (features, classes).prop_flat_map(|(features, classes)| {
         prop::collection::vec(tree(features as u32, classes as u32), 1..12).prop_map(move |trees| {
             common::model(
                 features,
@@ -122,6 +135,127 @@ proptest! {
             prop_assert_eq!(class, model.reference_predict(&row), "row {:?}", row);
         }
     }
+
+    #[test]
+    fn packed_walker_matches_reference(
+        model in prop_oneof![forest(), crowded_forest()],
+        random in prop::collection::vec(prop::collection::vec(value(), 128), 0..20),
+    ) {
+        let tables = PackedTables::from_model(&model).unwrap();
+        let forest = tables.forest().unwrap();
+        prop_assert!(forest.n_nodes() <= model.n_decision_nodes());
+        let mut votes = vec![0u32; model.n_classes()];
+        for row in rows_for(&model, random) {
+            let class = forest.predict_into(&row, &mut votes).unwrap();
+            prop_assert_eq!(&votes, &model.reference_votes(&row), "row {:?}", row);
+            prop_assert_eq!(class, model.reference_predict(&row), "row {:?}", row);
+        }
+    }
+}
+
+/// A left-leaning chain whose right children are full subtrees of `size`
+/// decision nodes: every chain node's smaller subtree is large.
+fn wide_tree(depth: usize, classes: u32) -> Tree {
+    fn full(nodes: &mut Vec<Node>, depth: usize, next: &mut u32, classes: u32) -> u32 {
+        let index = nodes.len() as u32;
+        if depth == 0 {
+            *next += 1;
+            nodes.push(Node::Leaf {
+                class: *next % classes,
+            });
+            return index;
+        }
+        nodes.push(Node::Leaf { class: 0 });
+        let left = full(nodes, depth - 1, next, classes);
+        let right = full(nodes, depth - 1, next, classes);
+        nodes[index as usize] = Node::Split {
+            feature: (*next % 128),
+            threshold: *next as f32 / 7.0 - 40.0,
+            left,
+            right,
+        };
+        index
+    }
+    let mut nodes = Vec::new();
+    let mut next = 0;
+    full(&mut nodes, depth, &mut next, classes);
+    Tree { nodes }
+}
+
+#[test]
+fn packed_escapes_reach_far_subtrees_exactly() {
+    // 128 features, 7 classes: 8 column bits + 4 near bits leave 4 far bits
+    // (16 codes: offsets below 8, 7 leaves, the escape), so most subtrees
+    // are reached through a spacer.
+    let model = common::model(
+        128,
+        (0..7).collect(),
+        vec![wide_tree(9, 7), wide_tree(6, 7)],
+    );
+    let tables = PackedTables::from_model(&model).unwrap();
+    assert!(tables.spacers >= 50, "spacers: {}", tables.spacers);
+    assert_eq!(tables.n_nodes(), model.n_decision_nodes() + tables.spacers);
+    let forest = tables.forest().unwrap();
+    let mut votes = [0u32; 7];
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..2000 {
+        let row: Vec<f32> = (0..128)
+            .map(|_| {
+                rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                (rng >> 40) as f32 / 16_777_216.0 * 100.0 - 50.0
+            })
+            .collect();
+        forest.votes_into(&row, &mut votes).unwrap();
+        assert_eq!(votes.to_vec(), model.reference_votes(&row));
+    }
+}
+
+#[test]
+fn packed_folds_single_class_subtrees_and_leaf_roots() {
+    let model = common::small();
+    let tables = PackedTables::from_model(&model).unwrap();
+    assert_eq!(tables.trained_nodes, 4);
+    // The small model's leaf-only tree is a root reference past the nodes.
+    assert!(tables.roots.iter().any(|&r| r as usize >= tables.n_nodes()));
+    // A split whose two leaves vote alike is folded away.
+    let same = common::model(
+        1,
+        vec![5, 6],
+        vec![Tree {
+            nodes: vec![
+                Node::Split {
+                    feature: 0,
+                    threshold: 1.0,
+                    left: 1,
+                    right: 2,
+                },
+                Node::Leaf { class: 1 },
+                Node::Leaf { class: 1 },
+            ],
+        }],
+    );
+    let folded = PackedTables::from_model(&same).unwrap();
+    assert_eq!(folded.n_nodes(), 0);
+    assert_eq!(folded.roots, vec![1]);
+    assert_eq!(
+        folded
+            .forest()
+            .unwrap()
+            .predict_into(&[f32::NAN], &mut [0; 2]),
+        Ok(1)
+    );
+}
+
+#[test]
+fn packed_refuses_models_its_word_cannot_hold() {
+    let model = common::model(129, vec![0, 1], vec![wide_tree(2, 2)]);
+    assert!(matches!(
+        PackedTables::from_model(&model),
+        Err(CodegenError::PackedDoesNotFit {
+            features: 129,
+            classes: 2
+        })
+    ));
 }
 
 #[test]

@@ -14,9 +14,9 @@ pub const N_FEATURES: usize = 2;
 pub const N_CLASSES: usize = 3;
 /// Trees in the forest.
 pub const N_TREES: usize = 4;
-/// Decision nodes stored in the tables.
-pub const N_NODES: usize = 4;
-/// Leaves of the forest (folded into child references, not stored).
+/// Decision nodes of the trained model.
+pub const N_DECISION_NODES: usize = 4;
+/// Leaves of the forest (folded into references, not stored).
 pub const N_LEAVES: usize = 8;
 /// Depth of the deepest tree.
 pub const MAX_DEPTH: usize = 2;
@@ -24,11 +24,15 @@ pub const MAX_DEPTH: usize = 2;
 pub const FEATURE_NAMES: [&str; N_FEATURES] = ["x0", "x1"];
 /// Original label of each class index.
 pub const CLASS_LABELS: [i64; N_CLASSES] = [-1, 4, 9];
+/// The table layout of this model (`wide` or `packed`).
+pub const LAYOUT: &str = "wide";
+const _: () = ::forest_core::__codegen::check_format_version(1);
+/// Decision nodes stored in the tables.
+pub const N_NODES: usize = 4;
 /// Feature-index type of this model's tables (`u8`).
 pub type FeatureIndex = u8;
 /// Child-reference type of this model's tables (`u8`).
 pub type ChildRef = u8;
-const _: () = ::forest_core::__codegen::check_format_version(1);
 const ROOTS: [ChildRef; N_TREES] = [5, 0, 1, 2];
 const FEATURES: [FeatureIndex; N_NODES] = [1, 0, 0, 1];
 const THRESHOLDS: [f32; N_NODES] = [f32::INFINITY, f32::NEG_INFINITY, 0.5f32, -0f32];
