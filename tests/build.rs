@@ -1,25 +1,39 @@
 //! Bakes the test fixtures through forest-codegen, exactly as a user's
 //! build.rs would: one generated module per artifact.
 
-use forest_codegen::Builder;
 use forest_codegen::artifact::{DataInfo, Metrics, Model, Node, TrainParams, Tree};
+use forest_codegen::{Builder, TableLayout};
 use std::path::{Path, PathBuf};
 
 fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
     let edge = out.join("edge.forest");
     edge_model().write(&edge).expect("write the edge fixture");
-    bake(&edge, &out, "edge.rs");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    bake(&root.join("../models/seed.forest"), &out, "seed.rs");
-    bake(&root.join("fixtures/tie4.forest"), &out, "tie4.rs");
-    bake(&root.join("fixtures/multi.forest"), &out, "multi.rs");
+    // Every fixture in both layouts: `<name>.rs` wide, `<name>_packed.rs` packed.
+    for (model, name) in [
+        (edge, "edge"),
+        (root.join("../models/seed.forest"), "seed"),
+        (root.join("fixtures/tie4.forest"), "tie4"),
+        (root.join("fixtures/multi.forest"), "multi"),
+    ] {
+        bake(&model, &out, &format!("{name}.rs"), TableLayout::Wide);
+        bake(
+            &model,
+            &out,
+            &format!("{name}_packed.rs"),
+            TableLayout::Packed,
+        );
+    }
     println!("cargo:rerun-if-changed=build.rs");
 }
 
-fn bake(model: &Path, out: &Path, file: &str) {
+fn bake(model: &Path, out: &Path, file: &str, layout: TableLayout) {
     println!("cargo:rerun-if-changed={}", model.display());
-    if let Err(e) = Builder::new().build_to(model, &out.join(file)) {
+    if let Err(e) = Builder::new()
+        .layout(layout)
+        .build_to(model, &out.join(file))
+    {
         panic!("baking {}: {e}", model.display());
     }
 }

@@ -23,3 +23,27 @@ pub mod tie4 {
 pub mod multi {
     include!(concat!(env!("OUT_DIR"), "/multi.rs"));
 }
+
+/// The edge forest in the packed layout.
+#[allow(clippy::all, missing_docs)]
+pub mod edge_packed {
+    include!(concat!(env!("OUT_DIR"), "/edge_packed.rs"));
+}
+
+/// The default model in the packed layout.
+#[allow(clippy::all, missing_docs)]
+pub mod seed_packed {
+    include!(concat!(env!("OUT_DIR"), "/seed_packed.rs"));
+}
+
+/// The four-tree fixture in the packed layout.
+#[allow(clippy::all, missing_docs)]
+pub mod tie4_packed {
+    include!(concat!(env!("OUT_DIR"), "/tie4_packed.rs"));
+}
+
+/// The three-class fixture in the packed layout.
+#[allow(clippy::all, missing_docs)]
+pub mod multi_packed {
+    include!(concat!(env!("OUT_DIR"), "/multi_packed.rs"));
+}

@@ -5,10 +5,14 @@
 use std::path::Path;
 use std::process::Command;
 
-fn generated_edge() -> String {
+fn generated_edge(layout: forest_codegen::TableLayout) -> String {
     let path = Path::new(env!("OUT_DIR")).join("edge.forest");
     let (model, _) = forest_codegen::artifact::Model::read(&path).unwrap();
-    forest_codegen::generate(&model).unwrap()
+    let options = forest_codegen::Options {
+        layout,
+        ..forest_codegen::Options::default()
+    };
+    forest_codegen::generate_with(&model, &options).unwrap()
 }
 
 /// Builds a throw-away binary crate that includes `code`; returns (ok, stderr).
@@ -49,7 +53,7 @@ fn build(name: &str, code: &str) -> (bool, String) {
 
 #[test]
 fn corrupt_tables_do_not_compile() {
-    let code = generated_edge();
+    let code = generated_edge(forest_codegen::TableLayout::Wide);
     let (ok, stderr) = build("baked_ok", &code);
     assert!(ok, "generated code must compile:\n{stderr}");
 
@@ -76,6 +80,28 @@ fn corrupt_tables_do_not_compile() {
     assert!(!ok, "another format version must not compile");
     assert!(
         stderr.contains("another forest-core table format version"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn corrupt_packed_tables_do_not_compile() {
+    let code = generated_edge(forest_codegen::TableLayout::Packed);
+    let (ok, stderr) = build("packed_ok", &code);
+    assert!(ok, "generated packed code must compile:\n{stderr}");
+
+    // Word 0 set to 0: a far offset of 0 is a self-loop.
+    let table = code
+        .find("const WORDS: [u16; N_NODES] = [")
+        .expect("words table");
+    let at = table + code[table..].find("= [").unwrap() + 3;
+    let end = at + code[at..].find(',').unwrap();
+    let looped = format!("{}0{}", &code[..at], &code[end..]);
+    assert_ne!(looped, code);
+    let (ok, stderr) = build("packed_self_loop", &looped);
+    assert!(!ok, "a packed self-loop must not compile");
+    assert!(
+        stderr.contains("baked model: the packed tables are invalid"),
         "{stderr}"
     );
 }

@@ -2,7 +2,7 @@
 //! interpreter on every special value at and around every threshold.
 
 use forest_codegen::artifact::{Model, Node};
-use forest_tests::edge;
+use forest_tests::{edge, edge_packed};
 
 fn artifact() -> Model {
     let path = std::path::Path::new(env!("OUT_DIR")).join("edge.forest");
@@ -51,6 +51,8 @@ fn baked_edge_forest_matches_the_reference_on_every_special_value() {
                     model.reference_votes(&row)
                 );
                 assert_eq!(edge::MODEL.predict_label(&row), edge::CLASS_LABELS[baked]);
+                assert_eq!(edge_packed::MODEL.votes(&row), edge::MODEL.votes(&row));
+                assert_eq!(edge_packed::MODEL.predict(&row), baked);
                 checked += 1;
             }
         }
@@ -65,6 +67,13 @@ fn metadata_is_baked() {
     assert_eq!(edge::CLASS_LABELS, [-7, 0, 3, 1_000_000_000_000]);
     assert_eq!((edge::N_TREES, edge::N_NODES, edge::N_LEAVES), (6, 7, 13));
     assert_eq!(edge::FINGERPRINT.len(), 64);
+    assert_eq!(edge::N_DECISION_NODES, 7);
+    assert_eq!((edge::LAYOUT, edge_packed::LAYOUT), ("wide", "packed"));
+    assert_eq!(edge_packed::FINGERPRINT, edge::FINGERPRINT);
+    assert_eq!(
+        (edge_packed::N_TREES, edge_packed::N_DECISION_NODES),
+        (6, 7)
+    );
 }
 
 #[test]

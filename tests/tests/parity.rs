@@ -4,8 +4,8 @@
 //! holding NaN and ±∞ — and like the run-time tables `forest-train predict`
 //! uses.
 
-use forest_codegen::Tables;
 use forest_codegen::artifact::{Model, Node};
+use forest_codegen::{PackedTables, Tables};
 use forest_train::data::load_csv;
 use forest_train::train::{TrainConfig, fit};
 use std::path::{Path, PathBuf};
@@ -56,20 +56,29 @@ fn probe_rows(model: &Model, data: &[Vec<f32>]) -> Vec<Vec<f32>> {
 }
 
 struct Baked {
+    layout: &'static str,
     fingerprint: &'static str,
     predict_label: fn(&[f32]) -> i64,
     votes: fn(&[f32]) -> Vec<u32>,
     batch_labels: fn(&[Vec<f32>]) -> Vec<i64>,
 }
 
-/// Checks one fixture; returns how many checked rows had tied top votes.
-fn check(artifact: &str, train: &str, test: Option<&str>, baked: Baked) -> usize {
+/// Checks one fixture, baked in each layout; returns how many checked rows
+/// had tied top votes.
+fn check(artifact: &str, train: &str, test: Option<&str>, layouts: [Baked; 2]) -> usize {
     let (model, fp) = Model::read(repo(artifact)).unwrap();
     assert_eq!(
-        forest_codegen::artifact::hex(&fp),
-        baked.fingerprint,
-        "baked fingerprint"
+        layouts.each_ref().map(|b| b.layout),
+        ["wide", "packed"],
+        "both layouts baked"
     );
+    for baked in &layouts {
+        assert_eq!(
+            forest_codegen::artifact::hex(&fp),
+            baked.fingerprint,
+            "baked fingerprint"
+        );
+    }
 
     // Retrain with the recorded parameters: the very same trees come out, so
     // the baked tables are smartcore's model, and smartcore is the oracle.
@@ -91,16 +100,32 @@ fn check(artifact: &str, train: &str, test: Option<&str>, baked: Baked) -> usize
     let expected = trained.predict_smartcore(&rows).unwrap();
     let tables = Tables::from_model(&model).unwrap();
     let runtime = tables.forest().unwrap();
+    let packed_tables = PackedTables::from_model(&model).unwrap();
+    let packed = packed_tables.forest().unwrap();
     let mut votes = vec![0; model.n_classes()];
+    let mut packed_votes = vec![0; model.n_classes()];
     let mut ties = 0;
     for (row, &want) in rows.iter().zip(&expected) {
-        assert_eq!((baked.predict_label)(row), want, "{artifact}: row {row:?}");
         let class = runtime.predict_into(row, &mut votes).unwrap();
         assert_eq!(
             model.class_labels[class], want,
             "{artifact} run-time tables: row {row:?}"
         );
-        assert_eq!((baked.votes)(row), votes);
+        let class = packed.predict_into(row, &mut packed_votes).unwrap();
+        assert_eq!(
+            model.class_labels[class], want,
+            "{artifact} run-time packed tables: row {row:?}"
+        );
+        assert_eq!(packed_votes, votes, "{artifact}: packed votes, row {row:?}");
+        for baked in &layouts {
+            let layout = baked.layout;
+            assert_eq!(
+                (baked.predict_label)(row),
+                want,
+                "{artifact} ({layout}): row {row:?}"
+            );
+            assert_eq!((baked.votes)(row), votes, "{artifact} ({layout}): votes");
+        }
         let max = votes.iter().max().copied().unwrap_or(0);
         if votes.iter().filter(|&&v| v == max).count() > 1 {
             ties += 1;
@@ -108,22 +133,26 @@ fn check(artifact: &str, train: &str, test: Option<&str>, baked: Baked) -> usize
     }
     assert!(rows.len() > base.len() * 2, "threshold rows were generated");
     // The batched walker gives the same answers, whatever the block boundaries.
-    assert_eq!(
-        (baked.batch_labels)(&rows),
-        expected,
-        "{artifact}: predict_batch"
-    );
-    assert_eq!(
-        (baked.batch_labels)(&rows[..37]),
-        expected[..37],
-        "{artifact}: short batch"
-    );
+    for baked in &layouts {
+        let layout = baked.layout;
+        assert_eq!(
+            (baked.batch_labels)(&rows),
+            expected,
+            "{artifact} ({layout}): predict_batch"
+        );
+        assert_eq!(
+            (baked.batch_labels)(&rows[..37]),
+            expected[..37],
+            "{artifact} ({layout}): short batch"
+        );
+    }
     ties
 }
 
 macro_rules! baked {
     ($m:ident) => {
         Baked {
+            layout: forest_tests::$m::LAYOUT,
             fingerprint: forest_tests::$m::FINGERPRINT,
             predict_label: |r| forest_tests::$m::MODEL.predict_label(r.try_into().unwrap()),
             votes: |r| {
@@ -152,7 +181,7 @@ fn seed_model_matches_smartcore() {
         "models/seed.forest",
         "data/seed-train.csv",
         Some("data/seed-test.csv"),
-        baked!(seed),
+        [baked!(seed), baked!(seed_packed)],
     );
 }
 
@@ -162,7 +191,7 @@ fn even_forest_ties_match_smartcore() {
         "tests/fixtures/tie4.forest",
         "data/seed-train.csv",
         Some("data/seed-test.csv"),
-        baked!(tie4),
+        [baked!(tie4), baked!(tie4_packed)],
     );
     assert!(
         ties > 10,
@@ -177,6 +206,6 @@ fn three_class_model_matches_smartcore() {
         "tests/fixtures/multi.forest",
         "tests/fixtures/multi.csv",
         None,
-        baked!(multi),
+        [baked!(multi), baked!(multi_packed)],
     );
 }
