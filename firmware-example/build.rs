@@ -14,7 +14,7 @@
 //!   search path for cortex-m-rt's `link.x`.
 
 use forest_codegen::artifact::Model;
-use forest_codegen::{Layout, Tables, Width};
+use forest_codegen::{Generated, Layout, PackedTables, TableLayout, Tables, Width};
 use proc_macro2::Literal;
 use quote::quote;
 use std::env;
@@ -49,7 +49,7 @@ fn run() -> Result<(), BoxError> {
         .default_model(DEFAULT_MODEL)
         .build()?;
     let (model, _) = Model::read(&generated.model_path)?;
-    write_table_images(&model, &generated.layout, &out_dir)?;
+    write_table_images(&model, &generated, &out_dir)?;
 
     // The held-out vectors.
     println!("cargo:rerun-if-env-changed=FOREST_VECTORS");
@@ -67,61 +67,143 @@ fn run() -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Writes the raw little-endian bytes of every table the generator emits
-/// (`tables/<name>.bin`) and an index `tables.txt` of
-/// `<name> <count> <bytes per element>` lines plus `nodes`/`trees` counts.
-fn write_table_images(model: &Model, layout: &Layout, out_dir: &Path) -> Result<(), BoxError> {
-    let tables = Tables::from_model(model)?;
+/// Writes the raw little-endian bytes of every table the generator emitted
+/// for the baked layout (`tables/<name>.bin`), `table_refs.rs` naming each
+/// with a `TABLE_<NAME>` static, and an index `tables.txt`: `layout`,
+/// `nodes` (decision nodes of the trained model), `stored` and `trees` lines,
+/// then one `table <name> <count> <bytes per element> <per-node|fixed>` line
+/// per table.
+fn write_table_images(
+    model: &Model,
+    generated: &Generated,
+    out_dir: &Path,
+) -> Result<(), BoxError> {
     fn int(width: Width, values: &[u32]) -> Vec<u8> {
         values
             .iter()
             .flat_map(|&v| v.to_le_bytes()[..width.bytes()].to_vec())
             .collect()
     }
-    let images: [(&str, usize, usize, Vec<u8>); 5] = [
-        (
-            "thresholds",
-            tables.thresholds.len(),
-            4,
-            tables
-                .thresholds
-                .iter()
-                .flat_map(|t| t.to_le_bytes())
-                .collect(),
-        ),
-        (
-            "features",
-            tables.features.len(),
-            layout.feature.bytes(),
-            int(layout.feature, &tables.features),
-        ),
-        (
-            "children",
-            tables.children.len(),
-            2 * layout.child.bytes(),
-            int(layout.child, tables.children.as_flattened()),
-        ),
-        (
-            "roots",
-            tables.roots.len(),
-            layout.child.bytes(),
-            int(layout.child, &tables.roots),
-        ),
-        (
-            "class_labels",
-            tables.labels.len(),
-            8,
-            tables.labels.iter().flat_map(|l| l.to_le_bytes()).collect(),
-        ),
-    ];
+    fn le<const N: usize>(values: impl IntoIterator<Item = [u8; N]>) -> Vec<u8> {
+        values.into_iter().flatten().collect()
+    }
+    struct Image {
+        name: &'static str,
+        rust_type: &'static str,
+        count: usize,
+        width: usize,
+        per_node: bool,
+        bytes: Vec<u8>,
+    }
+    let labels = Image {
+        name: "class_labels",
+        rust_type: "[i64]",
+        count: model.class_labels.len(),
+        width: 8,
+        per_node: false,
+        bytes: le(model.class_labels.iter().map(|l| l.to_le_bytes())),
+    };
+    let (stored, trees, images) = match generated.table_layout {
+        TableLayout::Wide => {
+            let tables = Tables::from_model(model)?;
+            let layout: &Layout = &generated.layout;
+            let images = vec![
+                Image {
+                    name: "thresholds",
+                    rust_type: "[f32]",
+                    count: tables.thresholds.len(),
+                    width: 4,
+                    per_node: true,
+                    bytes: le(tables.thresholds.iter().map(|t| t.to_le_bytes())),
+                },
+                Image {
+                    name: "features",
+                    rust_type: "[FeatureIndex]",
+                    count: tables.features.len(),
+                    width: layout.feature.bytes(),
+                    per_node: true,
+                    bytes: int(layout.feature, &tables.features),
+                },
+                Image {
+                    name: "children",
+                    rust_type: "[[ChildRef; 2]]",
+                    count: tables.children.len(),
+                    width: 2 * layout.child.bytes(),
+                    per_node: true,
+                    bytes: int(layout.child, tables.children.as_flattened()),
+                },
+                Image {
+                    name: "roots",
+                    rust_type: "[ChildRef]",
+                    count: tables.roots.len(),
+                    width: layout.child.bytes(),
+                    per_node: false,
+                    bytes: int(layout.child, &tables.roots),
+                },
+                labels,
+            ];
+            (tables.n_nodes(), tables.roots.len(), images)
+        }
+        TableLayout::Packed => {
+            let tables = PackedTables::from_model(model)?;
+            let root = tables.root_width();
+            let images = vec![
+                Image {
+                    name: "keys",
+                    rust_type: "[u32]",
+                    count: tables.keys.len(),
+                    width: 4,
+                    per_node: true,
+                    bytes: le(tables.keys.iter().map(|k| k.to_le_bytes())),
+                },
+                Image {
+                    name: "words",
+                    rust_type: "[u16]",
+                    count: tables.words.len(),
+                    width: 2,
+                    per_node: true,
+                    bytes: le(tables.words.iter().map(|w| w.to_le_bytes())),
+                },
+                Image {
+                    name: "roots",
+                    rust_type: "[RootRef]",
+                    count: tables.roots.len(),
+                    width: root.bytes(),
+                    per_node: false,
+                    bytes: int(root, &tables.roots),
+                },
+                labels,
+            ];
+            (tables.n_nodes(), tables.roots.len(), images)
+        }
+    };
     let dir = out_dir.join("tables");
     std::fs::create_dir_all(&dir)?;
-    let mut index = format!("nodes {}\ntrees {}\n", tables.n_nodes(), tables.roots.len());
-    for (name, count, width, bytes) in &images {
-        forest_codegen::write_atomically(&dir.join(format!("{name}.bin")), bytes)?;
-        index.push_str(&format!("table {name} {count} {width}\n"));
+    let mut index = format!(
+        "layout {}\nnodes {}\nstored {stored}\ntrees {trees}\n",
+        generated.table_layout.name(),
+        model.n_decision_nodes(),
+    );
+    let mut refs =
+        String::from("// @generated by build.rs: a `TABLE_*` reference to each baked table.\n");
+    for image in &images {
+        forest_codegen::write_atomically(&dir.join(format!("{}.bin", image.name)), &image.bytes)?;
+        index.push_str(&format!(
+            "table {} {} {} {}\n",
+            image.name,
+            image.count,
+            image.width,
+            if image.per_node { "per-node" } else { "fixed" }
+        ));
+        refs.push_str(&format!(
+            "#[used]\nstatic TABLE_{}: &{} = &{};\n",
+            image.name.to_uppercase(),
+            image.rust_type,
+            image.name.to_uppercase()
+        ));
     }
     forest_codegen::write_if_changed(&out_dir.join("tables.txt"), &index)?;
+    forest_codegen::write_if_changed(&out_dir.join("table_refs.rs"), &refs)?;
     Ok(())
 }
 

@@ -24,28 +24,20 @@ pub mod replay;
 pub mod sensor;
 
 /// The baked model (see `forest_codegen`): `NAME`, `FINGERPRINT`,
-/// `N_FEATURES`, `N_CLASSES`, …, and `static MODEL`.
+/// `N_FEATURES`, `N_CLASSES`, …, and `static MODEL`; on the thumb targets in
+/// the packed layout (`FOREST_LAYOUT` chooses otherwise).
 #[allow(clippy::all, missing_docs)]
 pub mod model {
     include!(concat!(env!("OUT_DIR"), "/model.rs"));
 
     // Recognisable symbols for the size report: the generator's tables are
     // `const`s that the compiler promotes to anonymous `.rodata` data. Each
-    // `TABLE_*` static (a pointer and a length, 8 bytes) refers to the same
-    // promoted data as `MODEL`; the compiler merges identical promoted
-    // constants, so no table is stored twice (`cargo xtask size` checks both:
-    // that each symbol points at the table's exact bytes, and that those bytes
-    // are in flash once).
-    #[used]
-    static TABLE_THRESHOLDS: &[f32] = &THRESHOLDS;
-    #[used]
-    static TABLE_FEATURES: &[FeatureIndex] = &FEATURES;
-    #[used]
-    static TABLE_CHILDREN: &[[ChildRef; 2]] = &CHILDREN;
-    #[used]
-    static TABLE_ROOTS: &[ChildRef] = &ROOTS;
-    #[used]
-    static TABLE_CLASS_LABELS: &[i64] = &CLASS_LABELS;
+    // `TABLE_*` static (a pointer and a length, 8 bytes; written by build.rs
+    // for the layout it baked) refers to the same promoted data as `MODEL`;
+    // the compiler merges identical promoted constants, so no table is
+    // stored twice (`cargo xtask size` checks both: that each symbol points
+    // at the table's exact bytes, and that those bytes are in flash once).
+    include!(concat!(env!("OUT_DIR"), "/table_refs.rs"));
 }
 
 /// The held-out rows baked from the vectors file, with the trained model's

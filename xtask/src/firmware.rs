@@ -864,20 +864,27 @@ fn find_tables(
     out_dir: &Path,
     sections: &[Section],
     symbols: &[Symbol],
-) -> Result<(u64, Vec<FoundTable>)> {
+) -> Result<(String, u64, Vec<FoundTable>)> {
     let index = std::fs::read_to_string(out_dir.join("tables.txt"))
         .with_context(|| format!("{}: no tables.txt from build.rs", out_dir.display()))?;
     let mut nodes = 0;
+    let mut layout = String::new();
     let mut found = Vec::new();
     for line in index.lines() {
         let fields: Vec<&str> = line.split_whitespace().collect();
-        let (name, count) = match fields.as_slice() {
+        let (name, count, per_node) = match fields.as_slice() {
             ["nodes", n] => {
                 nodes = n.parse()?;
                 continue;
             }
-            ["trees", _] => continue,
-            ["table", name, count, _width] => (*name, count.parse::<u64>()?),
+            ["layout", l] => {
+                layout = (*l).to_owned();
+                continue;
+            }
+            ["trees" | "stored", _] => continue,
+            ["table", name, count, _width, kind @ ("per-node" | "fixed")] => {
+                (*name, count.parse::<u64>()?, *kind == "per-node")
+            }
             _ => bail!("bad line in tables.txt: `{line}`"),
         };
         let image = std::fs::read(out_dir.join("tables").join(format!("{name}.bin")))?;
@@ -885,7 +892,7 @@ fn find_tables(
         let reference = symbols
             .iter()
             .find(|s| s.name == symbol)
-            .with_context(|| format!("no symbol `{symbol}` (src/lib.rs names every table)"))?;
+            .with_context(|| format!("no symbol `{symbol}` (build.rs names every table)"))?;
         let (_, pair) = read_at(sections, reference.addr, 8)
             .with_context(|| format!("`{symbol}` is not in a loaded section"))?;
         let word = |i: usize| {
@@ -901,6 +908,20 @@ fn find_tables(
             len == count,
             "`{symbol}` has {len} elements, the generator emitted {count}"
         );
+        if image.is_empty() {
+            // An empty table (no escapes) is a dangling pointer: nothing stored.
+            found.push(FoundTable {
+                name: name.to_owned(),
+                bytes: 0,
+                per_node,
+                addr,
+                section: "–".to_owned(),
+                symbol,
+                data_symbol: None,
+                copies: 0,
+            });
+            continue;
+        }
         let (section, bytes) = read_at(sections, addr, image.len())
             .with_context(|| format!("`{symbol}` points at {addr:#x}, outside the loaded image"))?;
         ensure!(
@@ -926,7 +947,6 @@ fn find_tables(
             );
             copies += here;
         }
-        let per_node = matches!(name, "thresholds" | "features" | "children");
         ensure!(
             copies == 1 || !(per_node || name == "roots") || image.len() < 64,
             "model table `{name}` is stored {copies} times in flash"
@@ -945,28 +965,34 @@ fn find_tables(
             copies,
         });
     }
-    const EXPECTED: [&str; 5] = [
-        "thresholds",
-        "features",
-        "children",
-        "roots",
-        "class_labels",
-    ];
+    let expected: &[&str] = match layout.as_str() {
+        "wide" => &[
+            "thresholds",
+            "features",
+            "children",
+            "roots",
+            "class_labels",
+        ],
+        "packed" => &["keys", "words", "roots", "class_labels"],
+        other => bail!("tables.txt names no known layout (`{other}`)"),
+    };
     let mut names: Vec<&str> = found.iter().map(|t| t.name.as_str()).collect();
     names.sort_unstable();
-    let mut expected = EXPECTED;
-    expected.sort_unstable();
+    let mut sorted = expected.to_vec();
+    sorted.sort_unstable();
     ensure!(
-        nodes > 0 && names == expected,
-        "tables.txt lists {names:?} for {nodes} nodes, expected the tables {EXPECTED:?}"
+        nodes > 0 && names == sorted,
+        "tables.txt lists {names:?} for {nodes} nodes, expected the {layout} tables {expected:?}"
     );
-    Ok((nodes, found))
+    Ok((layout, nodes, found))
 }
 
 /// One target's measurements.
 #[derive(Debug)]
 struct Report {
     target: Target,
+    /// The table layout baked (`wide` or `packed`).
+    layout: String,
     model: (String, String),
     flash: u64,
     tables: Vec<FoundTable>,
@@ -1061,9 +1087,10 @@ fn measure(target: &Target, inputs: &Inputs, plugin: &Path) -> Result<Report> {
         .sum();
     let flash = flash_sections.map(|s| s.size).sum::<u64>() + data_image;
     let ram = ram_sections.map(|s| s.size).sum();
-    let (nodes, tables) = find_tables(&build.out_dir, &sections, &symbols)?;
+    let (layout, nodes, tables) = find_tables(&build.out_dir, &sections, &symbols)?;
     let report = Report {
         target: *target,
+        layout,
         model: run.model().context("no `model NAME sha256:…` boot line")?,
         flash,
         nodes,
@@ -1115,7 +1142,7 @@ fn markdown(reports: &[Report], inputs: &Inputs) -> String {
     let _ = writeln!(md, "# Firmware size report\n");
     let _ = writeln!(
         md,
-        "Model `{}` (sha256:`{}`) from `{}`: {} decision nodes; {} held-out rows from `{}`. \
+        "Model `{}` (sha256:`{}`) from `{}`: {} decision nodes (trained); {} held-out rows from `{}`. \
          Release build (opt-level \"s\", LTO, one codegen unit); produced by `cargo xtask size` \
          (also run by `cargo xtask firmware`).\n",
         first.model.0,
@@ -1127,20 +1154,22 @@ fn markdown(reports: &[Report], inputs: &Inputs) -> String {
     );
     let _ = writeln!(
         md,
-        "| target | QEMU machine | flash total | model tables | predict code | bytes / decision node | static RAM | predict stack | instructions / prediction | nodes visited / row | instructions / node |"
+        "| target | QEMU machine | layout | flash total | model tables | predict code | node tables / decision node | tables + code / decision node | static RAM | predict stack | instructions / prediction | nodes visited / row | instructions / node |"
     );
-    let _ = writeln!(md, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    let _ = writeln!(md, "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for r in reports {
         let _ = writeln!(
             md,
-            "| `{}` ({}) | {} | {} B | {} B | {} B | {:.2} | {} B | {} B | {:.1} | {:.2} | {:.2} |",
+            "| `{}` ({}) | {} | {} | {} B | {} B | {} B | {:.2} | {:.2} | {} B | {} B | {:.1} | {:.2} | {:.2} |",
             r.target.triple,
             r.target.core,
             r.target.machine,
+            r.layout,
             r.flash,
             r.table_bytes(),
             r.code_bytes(),
             r.node_bytes() as f64 / r.nodes as f64,
+            (r.table_bytes() + r.code_bytes()) as f64 / r.nodes as f64,
             r.ram,
             r.stack,
             r.insns_per_prediction(),
@@ -1152,19 +1181,23 @@ fn markdown(reports: &[Report], inputs: &Inputs) -> String {
         md,
         "\n* **flash total**: loaded sections in flash (vector table, `.text`, `.rodata`) plus the \
          `.data` load image; it includes the baked held-out rows and the semihosting/formatting code.\n\
-         * **model tables**: the generator's tables (thresholds, features, true/false children, \
-         roots, class labels): each found through the firmware's `model::TABLE_*` reference, which \
+         * **layout**: the generator's table layout for the target (`packed` on these 32-bit \
+         cores unless `FOREST_LAYOUT` says otherwise; see the README).\n\
+         * **model tables**: every table of that layout (wide: thresholds, features, true/false \
+         children, roots, class labels; packed: threshold keys, node words, roots, class labels): each found through the firmware's `model::TABLE_*` reference, which \
          must point at exactly the bytes the generator emitted (build.rs writes them out); all in \
          flash, none in RAM, node tables stored once (asserted).\n\
          * **predict code**: the ELF sizes of every function that executed while `predict` ran \
          (recorded by a QEMU TCG plugin).\n\
-         * **bytes / decision node**: the four per-node tables divided by the decision nodes.\n\
+         * **node tables / decision node**: the per-node tables divided by the decision nodes of \
+         the trained model; **tables + code / decision node**: all model tables plus the predict \
+         code, divided the same way.\n\
          * **static RAM**: `.data` + `.bss` + `.uninit` (no model data: asserted).\n\
          * **predict stack**: deepest stack word `predict` changed, over all rows (stack painted \
          before each call).\n\
          * **instructions / prediction**: instructions QEMU executed from `predict`'s entry until \
          its return, summed over the rows and divided by the calls; **nodes visited / row** from \
-         `predict_counting`.\n"
+         `predict_counting` (stored nodes: the packed layout folds single-class subtrees).\n"
     );
     for r in reports {
         let _ = writeln!(md, "## `{}`\n", r.target.triple);
