@@ -26,10 +26,12 @@ const MAX_REPORTED_FAILURES: usize = 10;
 fn main() -> ! {
     hprintln!("model {} sha256:{}", model::NAME, model::FINGERPRINT);
     hprintln!(
-        "{} features, {} classes, {} trees, {} decision nodes; {} held-out rows",
+        "{} features, {} classes, {} trees, {} decision nodes ({} layout, {} stored); {} held-out rows",
         model::N_FEATURES,
         model::N_CLASSES,
         model::N_TREES,
+        model::N_DECISION_NODES,
+        model::LAYOUT,
         model::N_NODES,
         vectors::N_ROWS
     );

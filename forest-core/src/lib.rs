@@ -32,6 +32,11 @@
 //! other invariant, and is a `const fn` so a baked model is checked at compile
 //! time.
 //!
+//! That is the *wide* layout, for hosts. Microcontrollers get the
+//! [`packed`] layout (six bytes per node, integer compares), walked by
+//! [`PackedModel`] with the same methods as [`Model`]; `forest-codegen` picks
+//! one per target.
+//!
 //! # Examples
 //!
 //! A forest of two stumps over one feature, classes labelled `10` and `20`:

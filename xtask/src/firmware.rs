@@ -20,10 +20,11 @@
 //! # How the size report attributes bytes and instructions
 //!
 //! * **Model tables**: the firmware's `build.rs` writes the exact bytes of each
-//!   table the generator emits (`thresholds`, `features`, `children`,
-//!   `roots`, `class_labels`) next to the generated code, and
-//!   the firmware names each with a `firmware_example::model::TABLE_<NAME>`
-//!   static (pointer, length) referring to the same promoted `const` data as
+//!   table the generator emits for the layout it baked (packed: `keys`,
+//!   `words`, `roots`, `class_labels`; wide: `thresholds`, `features`,
+//!   `children`, `roots`, `class_labels`) next to the generated code, and
+//!   names each with a `firmware_example::model::TABLE_<NAME>` static
+//!   (pointer, length) referring to the same promoted `const` data as
 //!   `MODEL`. Each such symbol must point at exactly the table's bytes, in
 //!   flash; the bytes must not occur in RAM, and the per-node tables must be
 //!   stored once (so the named references cost no copy).

@@ -1,0 +1,38 @@
+//! Table sizes of a model in both layouts:
+//! `cargo run -p forest-codegen --example packed-size -- <model.forest>`.
+
+use forest_codegen::artifact::Model;
+use forest_codegen::{Layout, PackedTables, Tables};
+use std::error::Error;
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: packed-size <model.forest>")?;
+    let (model, _) = Model::read(&path).map_err(|e| format!("{path}: {e}"))?;
+    let trained = model.n_decision_nodes();
+    let labels = 8 * model.n_classes();
+    let wide = Layout::of(&Tables::from_model(&model)?);
+    let packed = PackedTables::from_model(&model)?;
+    println!("model            {} ({path})", model.name);
+    println!(
+        "decision nodes   {trained} trained, {} trees",
+        model.trees.len()
+    );
+    let per_node = |bytes: usize| bytes as f64 / trained as f64;
+    let w = wide.table_bytes() + labels;
+    println!(
+        "wide             {w} B of tables with roots and labels: {:.2} B / decision node",
+        per_node(w)
+    );
+    let p = packed.table_bytes() + labels;
+    println!(
+        "packed           {p} B of tables with roots and labels: {:.2} B / decision node \
+         ({} slots: {} spacers, {} nodes folded away)",
+        per_node(p),
+        packed.n_nodes(),
+        packed.spacers,
+        trained + packed.spacers - packed.n_nodes(),
+    );
+    Ok(())
+}
