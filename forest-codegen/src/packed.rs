@@ -50,13 +50,21 @@ fn size(c: Child) -> usize {
 }
 
 /// How a node with true child `t` and false child `f` is laid out:
-/// (swapped, escaped). Near is the true side unless the false side is the
-/// only node child or the strictly smaller subtree; the far child is escaped
-/// when its offset `1 + size(near)` does not fit below `limit`.
+/// (swapped, escaped). The near child is the only node child, else the
+/// larger subtree when the offset past it fits below `limit` (a walk goes
+/// near more often, and the near step is the cheaper one), else the smaller
+/// subtree; the far child is escaped when even that offset does not fit.
 fn orient(t: Child, f: Child, limit: usize) -> (bool, bool) {
     let swapped = match (t, f) {
         (Child::Leaf(_), Child::Node { .. }) => true,
-        (Child::Node { size: a, .. }, Child::Node { size: b, .. }) => b < a,
+        (Child::Node { size: a, .. }, Child::Node { size: b, .. }) => {
+            let (larger_is_false, larger) = if b > a { (true, b) } else { (false, a) };
+            if 1 + larger < limit {
+                larger_is_false
+            } else {
+                !larger_is_false && b < a
+            }
+        }
         _ => false,
     };
     let (near, far) = if swapped { (f, t) } else { (t, f) };
