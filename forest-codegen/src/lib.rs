@@ -144,8 +144,10 @@ impl std::error::Error for CodegenError {
 ///
 /// Nodes are numbered tree by tree in depth-first pre-order, so every child
 /// reference points forward; trees are laid out smallest first (by decision
-/// nodes, stable), which keeps lockstep lanes busy and changes no vote. A reference `r < n_nodes` is a node; otherwise
-/// `r - n_nodes` is the class of a leaf.
+/// nodes, stable), which keeps lockstep lanes busy and changes no vote. A
+/// reference `r < n_nodes` is a node; otherwise `r - n_nodes` is the class of
+/// a leaf. A subtree whose leaves all vote for one class is stored as that
+/// leaf (the same vote on every path, so fewer nodes and shorter walks).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tables {
     /// Features a row must have.
@@ -172,7 +174,22 @@ impl Tables {
     /// when references do not fit 32 bits.
     pub fn from_model(model: &Model) -> Result<Tables, CodegenError> {
         model.validate().map_err(CodegenError::Model)?;
-        let n_nodes = model.n_decision_nodes();
+        let single: Vec<Vec<Option<u32>>> =
+            model.trees.iter().map(|t| single_class(&t.nodes)).collect();
+        // Splits with leaves of several classes: the nodes that are stored.
+        let stored = |s: &Vec<Option<u32>>, tree: &Tree| {
+            tree.nodes
+                .iter()
+                .zip(s)
+                .filter(|(n, c)| matches!(n, Node::Split { .. }) && c.is_none())
+                .count()
+        };
+        let sizes: Vec<usize> = single
+            .iter()
+            .zip(&model.trees)
+            .map(|(s, t)| stored(s, t))
+            .collect();
+        let n_nodes: usize = sizes.iter().sum();
         let n_classes = model.n_classes();
         if n_nodes + n_classes > u32::MAX as usize {
             return Err(CodegenError::TooLarge {
@@ -192,36 +209,35 @@ impl Tables {
         // together, and trees of similar size have paths of similar length,
         // so fewer lanes idle at a leaf while a deep tree finishes. The order
         // of trees never changes a vote count.
-        let mut order: Vec<&Tree> = model.trees.iter().collect();
-        order.sort_by_key(|tree| {
-            tree.nodes
-                .iter()
-                .filter(|n| matches!(n, Node::Split { .. }))
-                .count()
-        });
-        for tree in order {
-            let root = t.lower(&tree.nodes, 0, n_nodes as u32);
+        let mut order: Vec<usize> = (0..model.trees.len()).collect();
+        order.sort_by_key(|&i| sizes[i]);
+        for i in order {
+            let root = t.lower(&model.trees[i].nodes, &single[i], n_nodes as u32);
             t.roots.push(root);
         }
         debug_assert_eq!(t.thresholds.len(), n_nodes);
         Ok(t)
     }
 
-    /// Lowers the subtree at `node` in pre-order; returns its reference.
-    /// Iterative, so a degenerate deep tree cannot overflow the stack.
-    fn lower(&mut self, nodes: &[Node], node: usize, n_nodes: u32) -> u32 {
+    /// Lowers a tree in pre-order (a node of `single` class as that leaf);
+    /// returns its root's reference. Iterative, so a degenerate deep tree
+    /// cannot overflow the stack.
+    fn lower(&mut self, nodes: &[Node], single: &[Option<u32>], n_nodes: u32) -> u32 {
         // (IR node, slot to patch with its reference: (table index, side))
-        let mut stack: Vec<(usize, Option<(usize, usize)>)> = vec![(node, None)];
+        let mut stack: Vec<(usize, Option<(usize, usize)>)> = vec![(0, None)];
         let mut root = 0;
         while let Some((i, patch)) = stack.pop() {
-            let reference = match nodes[i] {
-                Node::Leaf { class } => n_nodes + class,
-                Node::Split {
-                    feature,
-                    threshold,
-                    left,
-                    right,
-                } => {
+            let reference = match (nodes[i], single[i]) {
+                (_, Some(class)) | (Node::Leaf { class }, None) => n_nodes + class,
+                (
+                    Node::Split {
+                        feature,
+                        threshold,
+                        left,
+                        right,
+                    },
+                    None,
+                ) => {
                     let index = self.thresholds.len();
                     self.features.push(feature);
                     self.thresholds.push(threshold);
@@ -262,6 +278,25 @@ impl Tables {
             &self.children,
         )
     }
+}
+
+/// For each node of a tree, the class every leaf under it votes for, if they
+/// all vote alike. Children have higher indices than their parent (checked by
+/// `Model::validate`), so one pass from the last node up sees children first.
+pub(crate) fn single_class(nodes: &[Node]) -> Vec<Option<u32>> {
+    let mut single = vec![None; nodes.len()];
+    for (i, node) in nodes.iter().enumerate().rev() {
+        single[i] = match *node {
+            Node::Leaf { class } => Some(class),
+            Node::Split { left, right, .. } => {
+                match (single[left as usize], single[right as usize]) {
+                    (Some(a), Some(b)) if a == b => Some(a),
+                    _ => None,
+                }
+            }
+        };
+    }
+    single
 }
 
 /// The integer width a table column is stored in.

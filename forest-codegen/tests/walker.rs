@@ -127,7 +127,7 @@ proptest! {
     ) {
         let tables = Tables::from_model(&model).unwrap();
         let forest = tables.forest().unwrap();
-        prop_assert_eq!(forest.n_nodes(), model.n_decision_nodes());
+        prop_assert!(forest.n_nodes() <= model.n_decision_nodes());
         let mut votes = vec![0u32; model.n_classes()];
         for row in rows_for(&model, random) {
             let class = forest.predict_into(&row, &mut votes).unwrap();
