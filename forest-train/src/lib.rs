@@ -4,6 +4,8 @@
 //! * [`data`]: CSV loading with guards naming file, line, row and column.
 //! * [`train`]: smartcore training, constant-column dropping, exact
 //!   extraction of the trees into the artifact IR, cross-validation.
+//! * `fast` (private): an exact, faster re-implementation of smartcore's
+//!   forest training, selected by [`train::Engine::Fast`] (the default).
 //! * [`eval`]: held-out metrics of the shipped model (IR → `forest-core`).
 //! * [`report`]: the Markdown report, the console summary, the test-vector CSV.
 //! * [`validate`]: the comparison with a baseline artifact and the quality gate.
@@ -30,6 +32,7 @@
 
 pub mod data;
 pub mod eval;
+mod fast;
 pub mod report;
 pub mod reproduce;
 pub mod rng;

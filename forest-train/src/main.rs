@@ -6,7 +6,7 @@ use forest_codegen::artifact::{Model, SplitParams, hex};
 use forest_codegen::{Tables, write_atomically};
 use forest_train::report::{self, Review, Timing};
 use forest_train::synth::{self, SynthConfig};
-use forest_train::train::{self, Progress, TrainConfig};
+use forest_train::train::{self, Engine, Progress, TrainConfig};
 use forest_train::validate::{Baseline, GATE_FAILED_EXIT_CODE, Gate};
 use forest_train::{data, eval, reproduce};
 use std::io::IsTerminal;
@@ -86,6 +86,11 @@ enum Command {
         #[arg(long, default_value = "label")]
         target: String,
     },
+    /// Time the training alone (no cross-validation, extraction, report or
+    /// artifact): prints the milliseconds of each of --repeat trainings of
+    /// the same forest, one per line.
+    #[command(name = "time-fit")]
+    TimeFit(Box<TimeFitArgs>),
     /// Generate a synthetic classification data set (make_classification style).
     Synth {
         /// Rows.
@@ -145,23 +150,10 @@ fn fraction(s: &str) -> Result<f64, String> {
     }
 }
 
+/// The forest's parameters and how it is trained (shared by `train` and
+/// `time-fit`).
 #[derive(Debug, Args)]
-struct TrainArgs {
-    /// Training CSV (header; the target column plus numeric features).
-    #[arg(long)]
-    data: PathBuf,
-    /// Held-out CSV with the same columns.
-    #[arg(long, conflicts_with_all = ["test_fraction", "split_seed"])]
-    test: Option<PathBuf>,
-    /// Hold out this fraction of --data instead (rounded up to whole rows).
-    #[arg(long, requires = "split_seed")]
-    test_fraction: Option<f64>,
-    /// Seed of the held-out split's shuffle.
-    #[arg(long, requires = "test_fraction")]
-    split_seed: Option<u64>,
-    /// Target (label) column.
-    #[arg(long, default_value = "label")]
-    target: String,
+struct ForestArgs {
     /// Number of trees.
     #[arg(long, default_value_t = 100)]
     trees: u16,
@@ -180,6 +172,79 @@ struct TrainArgs {
     /// Seed of the forest and of the CV folds.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Training implementation: `fast` (forest-train's exact re-implementation
+    /// of smartcore's fit, multi-threaded) or `smartcore` (smartcore 0.7.0's
+    /// own fit, one core). Both grow identical trees: the artifact is the same.
+    #[arg(long, value_enum, default_value_t = EngineArg::Fast)]
+    engine: EngineArg,
+    /// Worker threads of the fast engine (0 = every core). The artifact does
+    /// not depend on it.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
+}
+
+/// `--engine` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EngineArg {
+    /// Exact re-implementation (per-node sorted lists, parallel trees).
+    Fast,
+    /// smartcore 0.7.0's own `RandomForestClassifier::fit`.
+    Smartcore,
+}
+
+impl ForestArgs {
+    fn config(&self, cv_folds: u32) -> TrainConfig {
+        TrainConfig {
+            trees: self.trees,
+            max_depth: self.max_depth,
+            min_samples_leaf: self.min_samples_leaf,
+            min_samples_split: self.min_samples_split,
+            mtry: self.mtry,
+            seed: self.seed,
+            cv_folds,
+            engine: match self.engine {
+                EngineArg::Fast => Engine::Fast,
+                EngineArg::Smartcore => Engine::Smartcore,
+            },
+            threads: self.threads,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct TimeFitArgs {
+    /// Training CSV (header; the target column plus numeric features).
+    #[arg(long)]
+    data: PathBuf,
+    /// Target (label) column.
+    #[arg(long, default_value = "label")]
+    target: String,
+    #[command(flatten)]
+    forest: ForestArgs,
+    /// Trainings to time (each printed on its own line).
+    #[arg(long, default_value_t = 1)]
+    repeat: u32,
+}
+
+#[derive(Debug, Args)]
+struct TrainArgs {
+    /// Training CSV (header; the target column plus numeric features).
+    #[arg(long)]
+    data: PathBuf,
+    /// Held-out CSV with the same columns.
+    #[arg(long, conflicts_with_all = ["test_fraction", "split_seed"])]
+    test: Option<PathBuf>,
+    /// Hold out this fraction of --data instead (rounded up to whole rows).
+    #[arg(long, requires = "split_seed")]
+    test_fraction: Option<f64>,
+    /// Seed of the held-out split's shuffle.
+    #[arg(long, requires = "test_fraction")]
+    split_seed: Option<u64>,
+    /// Target (label) column.
+    #[arg(long, default_value = "label")]
+    target: String,
+    #[command(flatten)]
+    forest: ForestArgs,
     /// Cross-validation folds on the training rows (0 = none).
     #[arg(long, default_value_t = 5)]
     cv_folds: u32,
@@ -227,6 +292,7 @@ fn main() {
     };
     let result = match cli.command {
         Command::Train(args) => cmd_train(&args),
+        Command::TimeFit(args) => cmd_time_fit(&args),
         Command::Inspect { artifact, json } => cmd_inspect(&artifact, json),
         Command::Recipe { artifact, data_dir } => cmd_train_args(&artifact, &data_dir),
         Command::Diff { a, b } => cmd_diff(&a, &b),
@@ -279,6 +345,16 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomically(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
+fn cmd_time_fit(a: &TimeFitArgs) -> Result<()> {
+    let data = data::load_csv(&a.data, &a.target)?;
+    let cfg = a.forest.config(0);
+    for _ in 0..a.repeat {
+        let t = train::time_fit(&data, &cfg)?;
+        outln!("{:.3}", t.as_secs_f64() * 1e3);
+    }
+    Ok(())
+}
+
 fn cmd_train(a: &TrainArgs) -> Result<()> {
     let name = match &a.name {
         Some(n) => n.clone(),
@@ -299,15 +375,7 @@ fn cmd_train(a: &TrainArgs) -> Result<()> {
         min_accuracy: a.min_accuracy,
         max_drop: a.max_drop,
     };
-    let cfg = TrainConfig {
-        trees: a.trees,
-        max_depth: a.max_depth,
-        min_samples_leaf: a.min_samples_leaf,
-        min_samples_split: a.min_samples_split,
-        mtry: a.mtry,
-        seed: a.seed,
-        cv_folds: a.cv_folds,
-    };
+    let cfg = a.forest.config(a.cv_folds);
     let all = data::load_csv(&a.data, &a.target)?;
     data::check_classes(&all, &a.data, &a.target)?;
     let (train_set, test_set, test_hash, split) = match (&a.test, a.test_fraction, a.split_seed) {

@@ -56,6 +56,27 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Cross-validation folds on the training rows (0 = no CV, else ≥ 2).
     pub cv_folds: u32,
+    /// Which implementation grows the trees (both give identical trees).
+    pub engine: Engine,
+    /// Worker threads of [`Engine::Fast`] (0 = every core). The trees, and so
+    /// the artifact, do not depend on it.
+    pub threads: usize,
+}
+
+/// The implementation that trains the forest. Both grow bit-for-bit the same
+/// trees for the same data and parameters, so the artifact does not depend
+/// on the choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Engine {
+    /// smartcore 0.7.0's own `RandomForestClassifier::fit` (one core; every
+    /// node scans all rows of the data set).
+    Smartcore,
+    /// forest-train's exact re-implementation: per-node sorted row lists
+    /// (a node costs its own rows, not the whole data set) and trees grown
+    /// on [`TrainConfig::threads`] workers.
+    #[default]
+    Fast,
 }
 
 impl Default for TrainConfig {
@@ -68,6 +89,8 @@ impl Default for TrainConfig {
             mtry: None,
             seed: 0,
             cv_folds: 5,
+            engine: Engine::Fast,
+            threads: 0,
         }
     }
 }
@@ -86,6 +109,8 @@ impl TrainConfig {
             mtry: Some(usize::try_from(params.mtry).unwrap_or(usize::MAX)),
             seed: params.seed,
             cv_folds: 0,
+            engine: Engine::default(),
+            threads: 0,
         }
     }
 }
@@ -225,6 +250,17 @@ pub enum TrainError {
     /// Lowering the model for forest-core failed.
     #[error("cannot lower the model for forest-core: {0}")]
     Lower(String),
+    /// A feature value is NaN (smartcore cannot train on it).
+    #[error("row {row}, feature {column}: NaN cannot be trained on")]
+    NanFeature {
+        /// 1-based row.
+        row: usize,
+        /// 0-based feature column (of the kept columns).
+        column: usize,
+    },
+    /// The fast trainer refused its input or failed.
+    #[error("the fast trainer failed: {0}")]
+    FastTrainer(String),
 }
 
 /// A trained forest: the artifact model plus smartcore's own forest, kept as
@@ -441,6 +477,36 @@ pub fn fit_with_progress(
     Ok(trained)
 }
 
+/// Trains the forest only (no extraction, parity check or cross-validation),
+/// after the same checks as [`fit`], and returns the wall time of the
+/// training itself: what `forest-train time-fit` reports.
+///
+/// # Errors
+///
+/// As [`fit`].
+pub fn time_fit(train: &Dataset, cfg: &TrainConfig) -> Result<Duration, TrainError> {
+    if cfg.trees == 0 {
+        return Err(TrainError::NoTrees);
+    }
+    if let Some(d) = cfg.max_depth.filter(|&d| d < 2) {
+        return Err(TrainError::MaxDepthTooSmall(d));
+    }
+    check_shape(train)?;
+    let classes = train.classes();
+    if classes.len() < 2 {
+        return Err(TrainError::SingleClass(classes[0]));
+    }
+    let n_features = train.feature_names.len();
+    let kept = non_constant(&train.rows, n_features);
+    if kept.is_empty() {
+        return Err(TrainError::AllFeaturesConstant(train.feature_names.clone()));
+    }
+    let mtry = resolve_mtry(cfg.mtry, kept.len(), n_features - kept.len())?;
+    let start = Instant::now();
+    train_forest(&train.rows, &train.labels, &kept, n_features, cfg, mtry)?;
+    Ok(start.elapsed())
+}
+
 pub(crate) fn check_parity(
     set: &'static str,
     smartcore: &[i64],
@@ -523,6 +589,29 @@ fn matrix(rows: &[Vec<f32>], kept: &[usize], width: usize) -> Result<DenseMatrix
     })
 }
 
+/// One `Vec` per kept feature column, checking each row's width.
+fn columns(rows: &[Vec<f32>], kept: &[usize], width: usize) -> Result<Vec<Vec<f32>>, TrainError> {
+    if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != width) {
+        return Err(TrainError::RowWidth {
+            row: i + 1,
+            expected: width,
+            found: r.len(),
+        });
+    }
+    Ok(kept
+        .iter()
+        .map(|&c| rows.iter().map(|r| r[c]).collect())
+        .collect())
+}
+
+/// A real smartcore forest from its serde mirror: the mirror has smartcore's
+/// serde layout, so postcard decodes its bytes as the smartcore type.
+fn forest_from_mirror(m: &ForestMirror) -> Result<Forest, TrainError> {
+    let err = |what: &str, e: &dyn std::fmt::Display| TrainError::Extract(format!("{what}: {e}"));
+    let bytes = postcard::to_stdvec(m).map_err(|e| err("encode the fast forest", &e))?;
+    postcard::from_bytes(&bytes).map_err(|e| err("decode the fast forest as smartcore's", &e))
+}
+
 fn train_forest(
     rows: &[Vec<f32>],
     labels: &[i64],
@@ -531,6 +620,19 @@ fn train_forest(
     cfg: &TrainConfig,
     mtry: usize,
 ) -> Result<Forest, TrainError> {
+    if cfg.engine == Engine::Fast {
+        let cols = columns(rows, kept, width)?;
+        let params = crate::fast::Params {
+            trees: cfg.trees,
+            max_depth: cfg.max_depth,
+            min_samples_leaf: cfg.min_samples_leaf,
+            min_samples_split: cfg.min_samples_split,
+            mtry,
+            seed: cfg.seed,
+        };
+        let m = crate::fast::fit(&cols, labels, &params, cfg.threads)?;
+        return forest_from_mirror(&m);
+    }
     let x = matrix(rows, kept, width)?;
     let y = labels.to_vec();
     let mut params = RandomForestClassifierParameters::default()
@@ -612,51 +714,51 @@ fn cross_validate(
 // ---- Extraction: typed mirrors of smartcore 0.7.0's serde layout. ----
 
 #[derive(Debug, Serialize, Deserialize)]
-struct ForestMirror {
-    trees: Option<Vec<TreeMirror>>,
-    classes: Option<Vec<i64>>,
-    samples: Option<Vec<Vec<bool>>>,
+pub(crate) struct ForestMirror {
+    pub(crate) trees: Option<Vec<TreeMirror>>,
+    pub(crate) classes: Option<Vec<i64>>,
+    pub(crate) samples: Option<Vec<Vec<bool>>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct TreeMirror {
-    nodes: Vec<NodeMirror>,
-    parameters: Option<TreeParamsMirror>,
-    num_classes: usize,
-    classes: Vec<i64>,
-    depth: u16,
-    num_features: usize,
-    _phantom_tx: PhantomData<()>,
-    _phantom_x: PhantomData<()>,
-    _phantom_y: PhantomData<()>,
+pub(crate) struct TreeMirror {
+    pub(crate) nodes: Vec<NodeMirror>,
+    pub(crate) parameters: Option<TreeParamsMirror>,
+    pub(crate) num_classes: usize,
+    pub(crate) classes: Vec<i64>,
+    pub(crate) depth: u16,
+    pub(crate) num_features: usize,
+    pub(crate) _phantom_tx: PhantomData<()>,
+    pub(crate) _phantom_x: PhantomData<()>,
+    pub(crate) _phantom_y: PhantomData<()>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct TreeParamsMirror {
-    criterion: CriterionMirror,
-    max_depth: Option<u16>,
-    min_samples_leaf: usize,
-    min_samples_split: usize,
-    seed: Option<u64>,
+pub(crate) struct TreeParamsMirror {
+    pub(crate) criterion: CriterionMirror,
+    pub(crate) max_depth: Option<u16>,
+    pub(crate) min_samples_leaf: usize,
+    pub(crate) min_samples_split: usize,
+    pub(crate) seed: Option<u64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-enum CriterionMirror {
+pub(crate) enum CriterionMirror {
     Gini,
     Entropy,
     ClassificationError,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct NodeMirror {
-    output: usize,
-    n_node_samples: usize,
-    split_feature: usize,
-    split_value: Option<f64>,
-    split_score: Option<f64>,
-    true_child: Option<usize>,
-    false_child: Option<usize>,
-    impurity: Option<f64>,
+pub(crate) struct NodeMirror {
+    pub(crate) output: usize,
+    pub(crate) n_node_samples: usize,
+    pub(crate) split_feature: usize,
+    pub(crate) split_value: Option<f64>,
+    pub(crate) split_score: Option<f64>,
+    pub(crate) true_child: Option<usize>,
+    pub(crate) false_child: Option<usize>,
+    pub(crate) impurity: Option<f64>,
 }
 
 fn mirror(forest: &Forest) -> Result<ForestMirror, TrainError> {
