@@ -287,6 +287,8 @@ struct Visitor {
     start: usize,
     end: usize,
     level: u16,
+    /// Bootstrap-weighted count of each class in the node.
+    count: Vec<usize>,
     true_output: usize,
     false_output: usize,
 }
@@ -294,10 +296,9 @@ struct Visitor {
 /// The state of one tree being grown.
 #[derive(Debug)]
 struct Grower<'a> {
-    shared: &'a Shared<'a>,
     params: &'a Params,
-    /// Bootstrap count per row.
-    weight: &'a [u32],
+    /// Class index and bootstrap count per row (one load in the scans).
+    class_weight: Vec<(u32, u32)>,
     /// Per feature, the node ranges of rows in smartcore's scan order.
     lists: Vec<Vec<Entry>>,
     goes_true: Vec<bool>,
@@ -305,45 +306,46 @@ struct Grower<'a> {
     nodes: Vec<NodeMirror>,
     depth: u16,
     rng: SmallRng,
-    count: Vec<usize>,
     true_count: Vec<usize>,
     false_count: Vec<usize>,
 }
 
 fn grow(shared: &Shared<'_>, params: &Params, tree: usize, weight: &[u32]) -> TreeMirror {
     let seed = params.seed.wrapping_add(tree as u64);
+    let in_bag = weight.iter().filter(|&&w| w > 0).count();
     let lists: Vec<Vec<Entry>> = shared
         .order
         .iter()
         .zip(shared.cols)
         .map(|(order, col)| {
-            order
-                .iter()
-                .filter(|&&r| weight[r as usize] > 0)
-                .map(|&r| Entry {
+            // Branch-free filter of the in-bag rows (one spare slot).
+            let mut list = vec![Entry { x: 0.0, row: 0 }; in_bag + 1];
+            let mut at = 0;
+            for &r in order {
+                list[at] = Entry {
                     x: col[r as usize],
                     row: r,
-                })
-                .collect()
+                };
+                at += usize::from(weight[r as usize] > 0);
+            }
+            list.truncate(in_bag);
+            list
         })
         .collect();
-    let in_bag = lists.first().map_or(0, Vec::len);
     let k = shared.k;
     let mut root_count = vec![0usize; k];
     for (&y, &w) in shared.yi.iter().zip(weight) {
         root_count[y as usize] += w as usize;
     }
     let mut g = Grower {
-        shared,
         params,
-        weight,
+        class_weight: shared.yi.iter().copied().zip(weight.iter().copied()).collect(),
         lists,
         goes_true: vec![false; weight.len()],
         scratch: Vec::new(),
         nodes: vec![new_node(which_max(&root_count), weight.len())],
         depth: 0,
         rng: SmallRng::seed_from_u64(seed),
-        count: vec![0; k],
         true_count: vec![0; k],
         false_count: vec![0; k],
     };
@@ -353,6 +355,7 @@ fn grow(shared: &Shared<'_>, params: &Params, tree: usize, weight: &[u32]) -> Tr
         start: 0,
         end: in_bag,
         level: 1,
+        count: root_count,
         true_output: 0,
         false_output: 0,
     };
@@ -388,15 +391,10 @@ impl Grower<'_> {
     /// smartcore's `find_best_cutoff`: the node's impurity, then (unless it
     /// is pure or too small) the best split over `mtry` shuffled features.
     fn find_best_cutoff(&mut self, v: &mut Visitor) -> bool {
-        let yi = &self.shared.yi;
-        self.count.fill(0);
-        for e in &self.lists[0][v.start..v.end] {
-            self.count[yi[e.row as usize] as usize] += self.weight[e.row as usize] as usize;
-        }
-        let n: usize = self.count.iter().sum();
-        let impurity = gini(&self.count, n);
+        let n: usize = v.count.iter().sum();
+        let impurity = gini(&v.count, n);
         self.nodes[v.node].impurity = Some(impurity);
-        let is_pure = self.count.iter().filter(|&&c| c > 0).count() <= 1;
+        let is_pure = v.count.iter().filter(|&&c| c > 0).count() <= 1;
         if is_pure || n < self.params.min_samples_split {
             return false;
         }
@@ -425,17 +423,16 @@ impl Grower<'_> {
     /// smartcore's `find_best_split` for feature `j`, over the node's rows
     /// in the column's sorted order.
     fn find_best_split(&mut self, v: &Visitor, n: usize, parent: f64, j: usize, best: &mut Best) {
-        let yi = &self.shared.yi;
         let msl = self.params.min_samples_leaf;
-        let count = &self.count;
+        let count = &v.count;
         let true_count = &mut self.true_count;
         let false_count = &mut self.false_count;
         true_count.fill(0);
         let mut prev: Option<(f32, u32)> = None;
         let mut tc = 0usize;
         for e in &self.lists[j][v.start..v.end] {
-            let row = e.row as usize;
-            let (x, y) = (e.x, yi[row]);
+            let (y, w) = self.class_weight[e.row as usize];
+            let x = e.x;
             if let Some((px, py)) = prev
                 && x != px
                 && y != py
@@ -458,7 +455,7 @@ impl Grower<'_> {
                 }
             }
             prev = Some((x, y));
-            let w = self.weight[row] as usize;
+            let w = w as usize;
             true_count[y as usize] += w;
             tc += w;
         }
@@ -471,17 +468,18 @@ impl Grower<'_> {
         let feature = self.nodes[v.node].split_feature;
         let value = self.nodes[v.node].split_value.unwrap_or(f64::NAN);
         let (mut tc, mut fc, mut n_true) = (0usize, 0usize, 0usize);
+        let mut true_count = vec![0usize; v.count.len()];
         for e in &self.lists[feature][v.start..v.end] {
             let row = e.row as usize;
-            let w = self.weight[row] as usize;
+            let (y, w) = self.class_weight[row];
+            let w = w as usize;
             let t = f64::from(e.x) <= value;
             self.goes_true[row] = t;
-            if t {
-                tc += w;
-                n_true += 1;
-            } else {
-                fc += w;
-            }
+            let side = usize::from(t);
+            tc += w * side;
+            fc += w * (1 - side);
+            n_true += side;
+            true_count[y as usize] += w * side;
         }
         let msl = self.params.min_samples_leaf;
         if tc < msl || fc < msl {
@@ -507,12 +505,17 @@ impl Grower<'_> {
             );
         }
         let mid = v.start + n_true;
-        for (node, start, end) in [(true_idx, v.start, mid), (false_idx, mid, v.end)] {
+        let false_count = v.count.iter().zip(&true_count).map(|(c, t)| c - t).collect();
+        for (node, start, end, count) in [
+            (true_idx, v.start, mid, true_count),
+            (false_idx, mid, v.end, false_count),
+        ] {
             let mut child = Visitor {
                 node,
                 start,
                 end,
                 level: v.level + 1,
+                count,
                 true_output: 0,
                 false_output: 0,
             };
@@ -535,19 +538,23 @@ struct Best {
 
 /// Moves the entries whose row goes to the true child to the front, keeping
 /// the order on both sides.
+/// Branch-free: every entry is written to both places and only the cursor
+/// of its side advances (the side is unpredictable, a branch mispredicts).
 fn stable_partition(list: &mut [Entry], goes_true: &[bool], scratch: &mut Vec<Entry>) {
-    scratch.clear();
-    let mut w = 0;
-    for i in 0..list.len() {
+    let len = list.len();
+    scratch.resize(len, Entry { x: 0.0, row: 0 });
+    let (mut t, mut f) = (0usize, 0usize);
+    for i in 0..len {
         let e = list[i];
-        if goes_true[e.row as usize] {
-            list[w] = e;
-            w += 1;
-        } else {
-            scratch.push(e);
-        }
+        let side = goes_true[e.row as usize];
+        // t <= i and f <= i: both slots are in bounds and `list[t]` has
+        // already been read.
+        list[t] = e;
+        scratch[f] = e;
+        t += usize::from(side);
+        f += usize::from(!side);
     }
-    list[w..].copy_from_slice(scratch);
+    list[t..].copy_from_slice(&scratch[..f]);
 }
 
 #[cfg(test)]
