@@ -45,7 +45,7 @@ use rand::{RngExt, SeedableRng};
 use smartcore::linalg::basic::arrays::MutArrayView1;
 use std::collections::VecDeque;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// The parameters of smartcore's `RandomForestClassifierParameters` that
 /// forest-train exposes (criterion gini, no kept samples).
@@ -159,8 +159,6 @@ pub(crate) fn fit(
         classes,
     };
 
-    // Bootstraps: one generator for the whole forest, in tree order.
-    let mut rng = SmallRng::seed_from_u64(params.seed);
     let by_class: Vec<Vec<u32>> = (0..shared.k)
         .map(|l| {
             (0..n as u32)
@@ -168,16 +166,46 @@ pub(crate) fn fit(
                 .collect()
         })
         .collect();
-    let boots: Vec<Vec<u32>> = (0..params.trees)
-        .map(|_| sample_with_replacement(n, &by_class, &mut rng))
-        .collect();
-
-    let trees = grow_all(&shared, params, &boots, threads)?;
+    let bootstraps = Bootstraps {
+        by_class,
+        n,
+        trees: usize::from(params.trees),
+        state: Mutex::new((SmallRng::seed_from_u64(params.seed), 0)),
+    };
+    let trees = grow_all(&shared, params, &bootstraps, threads)?;
     Ok(ForestMirror {
         trees: Some(trees),
         classes: Some(shared.classes.clone()),
         samples: None,
     })
+}
+
+/// The forest's bootstrap samples, drawn from one generator in tree order:
+/// a worker takes the next tree and draws its sample under the lock, so the
+/// draws stay sequential while other workers grow trees.
+#[derive(Debug)]
+struct Bootstraps {
+    /// Rows of each class, in row order.
+    by_class: Vec<Vec<u32>>,
+    n: usize,
+    trees: usize,
+    /// The generator and the next tree to draw for.
+    state: Mutex<(SmallRng, usize)>,
+}
+
+impl Bootstraps {
+    /// The next tree's index and its per-row sample counts, `None` when
+    /// every tree is taken (or a worker died holding the lock).
+    fn next(&self) -> Option<(usize, Vec<u32>)> {
+        let mut state = self.state.lock().ok()?;
+        let (rng, next) = &mut *state;
+        if *next >= self.trees {
+            return None;
+        }
+        let t = *next;
+        *next += 1;
+        Some((t, sample_with_replacement(self.n, &self.by_class, rng)))
+    }
 }
 
 /// smartcore's `sample_with_replacement` with class weights 1: for each class
@@ -199,35 +227,26 @@ fn sample_with_replacement(n: usize, by_class: &[Vec<u32>], rng: &mut SmallRng) 
 fn grow_all(
     shared: &Shared<'_>,
     params: &Params,
-    boots: &[Vec<u32>],
+    bootstraps: &Bootstraps,
     threads: usize,
 ) -> Result<Vec<TreeMirror>, TrainError> {
-    let workers = resolve_threads(threads).min(boots.len()).max(1);
-    if workers == 1 {
-        return Ok(boots
-            .iter()
-            .enumerate()
-            .map(|(t, w)| grow(shared, params, t, w))
-            .collect());
-    }
-    let next = AtomicUsize::new(0);
-    let mut slots: Vec<Option<TreeMirror>> = (0..boots.len()).map(|_| None).collect();
-    let results: Vec<std::thread::Result<Vec<(usize, TreeMirror)>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let t = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(w) = boots.get(t) else { break };
-                        done.push((t, grow(shared, params, t, w)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join()).collect()
-    });
+    let work = || {
+        let mut done = Vec::new();
+        while let Some((t, weight)) = bootstraps.next() {
+            done.push((t, grow(shared, params, t, &weight)));
+        }
+        done
+    };
+    let workers = resolve_threads(threads).min(bootstraps.trees).max(1);
+    let results: Vec<std::thread::Result<Vec<(usize, TreeMirror)>>> = if workers == 1 {
+        vec![Ok(work())]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..workers).map(|_| s.spawn(work)).collect();
+            handles.into_iter().map(|h| h.join()).collect()
+        })
+    };
+    let mut slots: Vec<Option<TreeMirror>> = (0..bootstraps.trees).map(|_| None).collect();
     for result in results {
         let done =
             result.map_err(|_| TrainError::FastTrainer("a training thread panicked".to_owned()))?;
@@ -339,10 +358,15 @@ fn grow(shared: &Shared<'_>, params: &Params, tree: usize, weight: &[u32]) -> Tr
     }
     let mut g = Grower {
         params,
-        class_weight: shared.yi.iter().copied().zip(weight.iter().copied()).collect(),
+        class_weight: shared
+            .yi
+            .iter()
+            .copied()
+            .zip(weight.iter().copied())
+            .collect(),
         lists,
         goes_true: vec![false; weight.len()],
-        scratch: Vec::new(),
+        scratch: vec![Entry { x: 0.0, row: 0 }; in_bag],
         nodes: vec![new_node(which_max(&root_count), weight.len())],
         depth: 0,
         rng: SmallRng::seed_from_u64(seed),
@@ -497,7 +521,12 @@ impl Grower<'_> {
         self.nodes[v.node].false_child = Some(false_idx);
         self.depth = self.depth.max(v.level + 1);
 
-        for list in &mut self.lists {
+        // The split feature's list is sorted: its true rows are already a
+        // prefix (`x <= value` holds up to some position, never after).
+        for (j, list) in self.lists.iter_mut().enumerate() {
+            if j == feature {
+                continue;
+            }
             stable_partition(
                 &mut list[v.start..v.end],
                 &self.goes_true,
@@ -505,7 +534,12 @@ impl Grower<'_> {
             );
         }
         let mid = v.start + n_true;
-        let false_count = v.count.iter().zip(&true_count).map(|(c, t)| c - t).collect();
+        let false_count = v
+            .count
+            .iter()
+            .zip(&true_count)
+            .map(|(c, t)| c - t)
+            .collect();
         for (node, start, end, count) in [
             (true_idx, v.start, mid, true_count),
             (false_idx, mid, v.end, false_count),
@@ -540,9 +574,9 @@ struct Best {
 /// the order on both sides.
 /// Branch-free: every entry is written to both places and only the cursor
 /// of its side advances (the side is unpredictable, a branch mispredicts).
-fn stable_partition(list: &mut [Entry], goes_true: &[bool], scratch: &mut Vec<Entry>) {
+fn stable_partition(list: &mut [Entry], goes_true: &[bool], scratch: &mut [Entry]) {
     let len = list.len();
-    scratch.resize(len, Entry { x: 0.0, row: 0 });
+    let scratch = &mut scratch[..len];
     let (mut t, mut f) = (0usize, 0usize);
     for i in 0..len {
         let e = list[i];
