@@ -3,6 +3,7 @@
 mod app;
 mod bench;
 mod bench_build;
+mod bench_train;
 mod ci;
 mod firmware;
 mod lint;
@@ -22,6 +23,8 @@ commands:
   size          flash/RAM/stack/instruction report of the firmware
   bench         prediction/training benchmarks: baked vs run-time tables vs smartcore
                 (--tutorial-only skips the big forest, which is trained once and cached)
+  bench-train   training time: fast engine (all cores, 1 thread) vs smartcore vs scikit-learn,
+                tutorial and big 100k × 20 set (--skip-smartcore-big, --skip-sklearn)
   bench-build   seconds and peak RSS to bake a 117k-node forest vs the tutorial model
   lint-workflows  zizmor and actionlint over .github/workflows (fails on any finding)
   verify-model  retrain models/seed.forest from data/ with its recorded parameters; fail unless byte-identical
@@ -39,6 +42,7 @@ fn main() -> Result<()> {
         "firmware" | "size" => firmware::run(command, rest),
         "lint-workflows" => lint::run_lint(),
         "bench-build" => bench_build::run_bench_build(),
+        "bench-train" => bench_train::run_bench_train(rest),
         "bench" => bench::run_bench(rest),
         "verify-model" => verify::run(rest),
         "help" | "--help" | "-h" => {
