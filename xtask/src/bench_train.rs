@@ -53,9 +53,15 @@ struct Set {
     smartcore_runs: u32,
 }
 
+/// The median (mean of the middle two for an even count).
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    let n = v.len();
+    if n.is_multiple_of(2) {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    } else {
+        v[n / 2]
+    }
 }
 
 /// Milliseconds per line of a command's stdout.
@@ -118,9 +124,12 @@ fn sklearn(python: &Path, set: &Set, runs: u32) -> Result<Vec<f64>> {
     let depth = set
         .depth
         .map_or_else(|| "none".to_owned(), |d| (d - 1).to_string());
+    let script = root().join("target/bench/sklearn_fit.py");
+    std::fs::write(&script, SKLEARN_SCRIPT)
+        .with_context(|| format!("cannot write {}", script.display()))?;
     timings(
         Command::new(python)
-            .args(["-c", SKLEARN_SCRIPT])
+            .arg(&script)
             .arg(&set.csv)
             .arg(depth)
             .arg(runs.to_string()),
