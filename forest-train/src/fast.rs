@@ -242,8 +242,17 @@ fn grow_all(
         vec![Ok(work())]
     } else {
         std::thread::scope(|s| {
-            let handles: Vec<_> = (0..workers).map(|_| s.spawn(work)).collect();
-            handles.into_iter().map(|h| h.join()).collect()
+            // A thread that cannot be started only means one worker less:
+            // this thread works too and takes whatever trees are left.
+            let handles: Vec<_> = (1..workers)
+                .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, work).ok())
+                .collect();
+            let own = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+            handles
+                .into_iter()
+                .map(|h| h.join())
+                .chain(std::iter::once(own))
+                .collect()
         })
     };
     let mut slots: Vec<Option<TreeMirror>> = (0..bootstraps.trees).map(|_| None).collect();
