@@ -10,8 +10,10 @@
 //!
 //! * Bootstrap: one `SmallRng::seed_from_u64(seed)` draws every tree's
 //!   sample counts in tree order, class by class (`sample_with_replacement`,
-//!   class weight 1). They are drawn up front, sequentially; the trees are
-//!   then independent and are grown on `threads` workers.
+//!   class weight 1). The `threads` workers take trees in tree order and
+//!   draw each tree's counts under one lock, so the draws are those of a
+//!   sequential loop whatever the number of threads; growing the trees is
+//!   then independent.
 //! * Each tree has its own `SmallRng::seed_from_u64(seed + tree index)`
 //!   (wrapping), used only to shuffle the feature list in
 //!   `find_best_cutoff`, and only for a node that is not pure, holds at least
