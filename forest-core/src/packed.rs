@@ -13,8 +13,9 @@
 //!   - the *column* (`feature_bits` bits): which entry of the row's key row
 //!     to compare. Columns `0..n_features` hold `key(x[f])`, columns
 //!     `n_features..2·n_features` hold `!key(x[f])`: a *swapped* node, whose
-//!     near child is its false side. The generator swaps a node when that
-//!     puts the smaller subtree next, which keeps offsets short;
+//!     near child is its false side. The generator picks the near child
+//!     (the larger subtree when the offset past it fits, else the smaller
+//!     one) and swaps the node when that child is the false side;
 //!   - the *far* field (the `far_bits` bits between) `v`, with `limit =
 //!     2^far_bits - n_classes - 1`: `1 <= v < limit` is the node `i + v`;
 //!     `limit <= v < limit + n_classes` is a leaf of class `v - limit`;
@@ -46,8 +47,9 @@ use core::fmt;
 /// `2^31 + |x|` for a positive `x`, `2^31 - |x|` for a negative one (with
 /// `|x|` the magnitude bits). For any non-NaN `a` and `b`, `a <= b` iff
 /// `key(a) <= key(b)` (`-0.0` and `+0.0` share a key), and every NaN maps to
-/// `u32::MAX`, above every number's key (at most `0xff80_0000`, +∞) — so `key(x) <= key(t)` decides exactly like `x <= t` for a non-NaN
-/// threshold `t`.
+/// `u32::MAX`, above every number's key (at most `0xff80_0000`, +∞) — so
+/// `key(x) <= key(t)` decides exactly like `x <= t` for a non-NaN threshold
+/// `t`.
 #[must_use]
 #[inline]
 pub const fn key(x: f32) -> u32 {
