@@ -37,8 +37,12 @@ pub const KEY_ROW: usize = 4;
 /// Root-reference type of this model's tables (`u8`).
 pub type RootRef = u8;
 const ROOTS: [RootRef; N_TREES] = [0, 2, 5, 3];
-const WORDS: [u16; N_NODES] = [8178, 24569, 32753, 16376];
-const KEYS: [u32; N_NODES] = [1090519038, 2147483648, 4286578688, 8388608];
+const WORDS: [u16; N_NODES] = [
+    0x1ff2, 0x5ff9, 0x7ff1, 0x3ff8,
+];
+const KEYS: [u32; N_NODES] = [
+    0x40fffffe, 0x80000000, 0xff800000, 0x00800000,
+];
 /// The baked model, validated at compile time.
 pub static MODEL: ::forest_core::PackedModel<
     'static,

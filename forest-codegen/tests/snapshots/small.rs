@@ -34,9 +34,15 @@ pub type FeatureIndex = u8;
 /// Child-reference type of this model's tables (`u8`).
 pub type ChildRef = u8;
 const ROOTS: [ChildRef; N_TREES] = [5, 0, 1, 2];
-const FEATURES: [FeatureIndex; N_NODES] = [1, 0, 0, 1];
-const THRESHOLDS: [f32; N_NODES] = [f32::INFINITY, f32::NEG_INFINITY, 0.5f32, -0f32];
-const CHILDREN: [[ChildRef; 2]; N_NODES] = [[6, 4], [4, 6], [4, 3], [5, 6]];
+const FEATURES: [FeatureIndex; N_NODES] = [
+    1, 0, 0, 1,
+];
+const THRESHOLDS: [f32; N_NODES] = [
+    f32::INFINITY, f32::NEG_INFINITY, 0.5f32, -0.0f32,
+];
+const CHILDREN: [[ChildRef; 2]; N_NODES] = [
+    [6, 4], [4, 6], [4, 3], [5, 6],
+];
 /// The baked model, validated at compile time.
 pub static MODEL: ::forest_core::Model<
     'static,
