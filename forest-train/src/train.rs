@@ -375,29 +375,12 @@ pub fn fit_with_progress(
     name: &str,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Trained, TrainError> {
-    if cfg.trees == 0 {
-        return Err(TrainError::NoTrees);
-    }
-    if let Some(d) = cfg.max_depth.filter(|&d| d < 2) {
-        return Err(TrainError::MaxDepthTooSmall(d));
-    }
-    if cfg.mtry == Some(0) {
-        return Err(TrainError::MtryZero);
-    }
+    check_params(cfg)?;
     if cfg.cv_folds == 1 {
         return Err(TrainError::BadCvFolds(1));
     }
-    check_shape(train)?;
-    let classes = train.classes();
-    if classes.len() < 2 {
-        return Err(TrainError::SingleClass(classes[0]));
-    }
+    let (classes, kept, mtry) = usable(train, cfg)?;
     let n_features = train.feature_names.len();
-    let kept = non_constant(&train.rows, n_features);
-    if kept.is_empty() {
-        return Err(TrainError::AllFeaturesConstant(train.feature_names.clone()));
-    }
-    let mtry = resolve_mtry(cfg.mtry, kept.len(), n_features - kept.len())?;
     if cfg.cv_folds >= 2 && train.rows.len() < cfg.cv_folds as usize {
         return Err(TrainError::TooFewRowsForCv {
             rows: train.rows.len(),
@@ -485,12 +468,31 @@ pub fn fit_with_progress(
 ///
 /// As [`fit`].
 pub fn time_fit(train: &Dataset, cfg: &TrainConfig) -> Result<Duration, TrainError> {
+    check_params(cfg)?;
+    let (_, kept, mtry) = usable(train, cfg)?;
+    let n_features = train.feature_names.len();
+    let start = Instant::now();
+    train_forest(&train.rows, &train.labels, &kept, n_features, cfg, mtry)?;
+    Ok(start.elapsed())
+}
+
+/// Refuses parameters that can grow no useful forest.
+fn check_params(cfg: &TrainConfig) -> Result<(), TrainError> {
     if cfg.trees == 0 {
         return Err(TrainError::NoTrees);
     }
     if let Some(d) = cfg.max_depth.filter(|&d| d < 2) {
         return Err(TrainError::MaxDepthTooSmall(d));
     }
+    if cfg.mtry == Some(0) {
+        return Err(TrainError::MtryZero);
+    }
+    Ok(())
+}
+
+/// The sorted classes, the non-constant columns and `mtry` of a well-shaped
+/// training set with at least two classes and one usable feature.
+fn usable(train: &Dataset, cfg: &TrainConfig) -> Result<(Vec<i64>, Vec<usize>, usize), TrainError> {
     check_shape(train)?;
     let classes = train.classes();
     if classes.len() < 2 {
@@ -502,9 +504,7 @@ pub fn time_fit(train: &Dataset, cfg: &TrainConfig) -> Result<Duration, TrainErr
         return Err(TrainError::AllFeaturesConstant(train.feature_names.clone()));
     }
     let mtry = resolve_mtry(cfg.mtry, kept.len(), n_features - kept.len())?;
-    let start = Instant::now();
-    train_forest(&train.rows, &train.labels, &kept, n_features, cfg, mtry)?;
-    Ok(start.elapsed())
+    Ok((classes, kept, mtry))
 }
 
 pub(crate) fn check_parity(
