@@ -580,6 +580,26 @@ fn argmax(votes: &[u32]) -> usize {
     best
 }
 
+/// Fraction of `trees` trees voting for each class.
+fn proba<const NC: usize>(votes: [u32; NC], trees: usize) -> [f32; NC] {
+    let trees = trees as f32;
+    votes.map(|v| v as f32 / trees)
+}
+
+/// `out[i] = predict(&rows[i])` over the shorter of the two; the count done.
+fn batch<const NF: usize>(
+    rows: &[[f32; NF]],
+    out: &mut [usize],
+    predict: impl Fn(&[f32; NF]) -> usize,
+) -> usize {
+    let mut done = 0;
+    for (row, slot) in rows.iter().zip(out.iter_mut()) {
+        *slot = predict(row);
+        done += 1;
+    }
+    done
+}
+
 /// A validated forest whose feature count `NF` and class count `NC` are known
 /// at compile time: every call is infallible and needs no buffer.
 ///
@@ -651,13 +671,7 @@ impl<'a, F: Index, C: Index, const NF: usize, const NC: usize> Model<'a, F, C, N
     /// Fraction of trees voting for each class.
     #[must_use]
     pub fn predict_proba(&self, x: &[f32; NF]) -> [f32; NC] {
-        let votes = self.votes(x);
-        let trees = self.forest.roots.len() as f32;
-        let mut proba = [0.0; NC];
-        for (p, v) in proba.iter_mut().zip(votes) {
-            *p = v as f32 / trees;
-        }
-        proba
+        proba(self.votes(x), self.forest.roots.len())
     }
 
     /// Predicts a batch: `out[i]` gets the class index of `rows[i]`; extra
@@ -667,12 +681,7 @@ impl<'a, F: Index, C: Index, const NF: usize, const NC: usize> Model<'a, F, C, N
     /// blocks of rows through each tree in lockstep measured no faster than
     /// the per-row lockstep over trees; see `cargo xtask bench`).
     pub fn predict_batch(&self, rows: &[[f32; NF]], out: &mut [usize]) -> usize {
-        let mut done = 0;
-        for (row, slot) in rows.iter().zip(out.iter_mut()) {
-            *slot = self.predict(row);
-            done += 1;
-        }
-        done
+        batch(rows, out, |row| self.predict(row))
     }
 }
 

@@ -490,24 +490,13 @@ impl<'a, R: Index, const NF: usize, const NC: usize, const KW: usize>
     /// Fraction of trees voting for each class.
     #[must_use]
     pub fn predict_proba(&self, x: &[f32; NF]) -> [f32; NC] {
-        let votes = self.votes(x);
-        let trees = self.forest.roots.len() as f32;
-        let mut proba = [0.0; NC];
-        for (p, v) in proba.iter_mut().zip(votes) {
-            *p = v as f32 / trees;
-        }
-        proba
+        crate::proba(self.votes(x), self.forest.roots.len())
     }
 
     /// Predicts a batch: `out[i]` gets the class index of `rows[i]`; extra
     /// slots on either side are left alone. Returns the number of rows done.
     pub fn predict_batch(&self, rows: &[[f32; NF]], out: &mut [usize]) -> usize {
-        let mut done = 0;
-        for (row, slot) in rows.iter().zip(out.iter_mut()) {
-            *slot = self.predict(row);
-            done += 1;
-        }
-        done
+        crate::batch(rows, out, |row| self.predict(row))
     }
 }
 
