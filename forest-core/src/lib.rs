@@ -164,8 +164,9 @@ pub enum Error {
         /// Features the caller passed.
         found: usize,
     },
-    /// The packed layout's field widths do not fit its 16-bit word, or the
-    /// typed model's key-row length is not `2^feature_bits`.
+    /// The packed layout's field widths do not fit its word (16 bits, or the
+    /// dense form's width), or the typed model's key-row length is not
+    /// `2^feature_bits`.
     PackedShape,
     /// The caller's vote buffer is not one slot per class.
     VotesLengthMismatch {
@@ -201,7 +202,7 @@ impl fmt::Display for Error {
                 write!(f, "input has {found} features, the model reads {expected}")
             }
             Error::PackedShape => {
-                f.write_str("the packed fields do not fit a 16-bit word (or the key row)")
+                f.write_str("the packed fields do not fit the word width (or the key row)")
             }
             Error::VotesLengthMismatch { expected, found } => write!(
                 f,
