@@ -10,7 +10,8 @@ fn main() {
     let edge = out.join("edge.forest");
     edge_model().write(&edge).expect("write the edge fixture");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    // Every fixture in both layouts: `<name>.rs` wide, `<name>_packed.rs` packed.
+    // Every fixture in every layout: `<name>.rs` wide, `<name>_packed.rs`
+    // packed, `<name>_dense.rs` the packed layout's dense form.
     for (model, name) in [
         (edge, "edge"),
         (root.join("../models/seed.forest"), "seed"),
@@ -23,6 +24,12 @@ fn main() {
             &out,
             &format!("{name}_packed.rs"),
             TableLayout::Packed,
+        );
+        bake(
+            &model,
+            &out,
+            &format!("{name}_dense.rs"),
+            TableLayout::Dense,
         );
     }
     println!("cargo:rerun-if-changed=build.rs");

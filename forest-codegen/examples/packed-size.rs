@@ -1,4 +1,4 @@
-//! Table sizes of a model in both layouts:
+//! Table sizes of a model in every layout:
 //! `cargo run -p forest-codegen --example packed-size -- <model.forest>`.
 
 use forest_codegen::artifact::Model;
@@ -33,6 +33,16 @@ fn main() -> Result<(), Box<dyn Error>> {
         packed.n_nodes(),
         packed.spacers,
         trained + packed.spacers - packed.n_nodes(),
+    );
+    let dense = PackedTables::dense(&model)?;
+    let d = dense.table_bytes() + labels;
+    println!(
+        "dense            {d} B of tables with roots and labels: {:.2} B / decision node \
+         ({}-bit words, {} slots: {} spacers)",
+        per_node(d),
+        dense.word_bits,
+        dense.n_nodes(),
+        dense.spacers,
     );
     Ok(())
 }

@@ -116,7 +116,7 @@ impl fmt::Display for CodegenError {
             ),
             CodegenError::UnknownLayout(v) => write!(
                 f,
-                "FOREST_LAYOUT={v:?} names no table layout (use wide, packed or auto)"
+                "FOREST_LAYOUT={v:?} names no table layout (use wide, packed, dense or auto)"
             ),
             CodegenError::MissingEnv(var) => {
                 write!(
@@ -416,6 +416,11 @@ pub enum TableLayout {
     /// per node, single-class subtrees folded; for small cores. `static
     /// MODEL` is a [`forest_core::PackedModel`].
     Packed,
+    /// The packed layout's dense form ([`PackedTables::dense`]): the same
+    /// `u32` keys, the words only as wide as the model needs and packed back
+    /// to back, for the least flash; each step spends a few more
+    /// instructions unpacking its word.
+    Dense,
 }
 
 impl TableLayout {
@@ -425,10 +430,11 @@ impl TableLayout {
         match self {
             TableLayout::Wide => "wide",
             TableLayout::Packed => "packed",
+            TableLayout::Dense => "dense",
         }
     }
 
-    /// The layout for a `FOREST_LAYOUT` value (`wide`, `packed`, or
+    /// The layout for a `FOREST_LAYOUT` value (`wide`, `packed`, `dense`, or
     /// `auto`/empty/unset for [`TableLayout::for_target`]) and the target's
     /// pointer width.
     ///
@@ -439,6 +445,7 @@ impl TableLayout {
         match value.map(str::trim) {
             Some("wide") => Ok(TableLayout::Wide),
             Some("packed") => Ok(TableLayout::Packed),
+            Some("dense") => Ok(TableLayout::Dense),
             None | Some("" | "auto") => Ok(TableLayout::for_target(pointer_width)),
             Some(other) => Err(CodegenError::UnknownLayout(other.to_owned())),
         }
@@ -568,7 +575,8 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
     let layout_name = options.layout.name();
     let (tables, texts) = match options.layout {
         TableLayout::Wide => wide_tokens(model, &rt)?,
-        TableLayout::Packed => packed_tokens(model, &rt)?,
+        TableLayout::Packed => packed_tokens(PackedTables::from_model(model)?, &rt)?,
+        TableLayout::Dense => packed_tokens(PackedTables::dense(model)?, &rt)?,
     };
 
     let tokens = quote! {
@@ -594,7 +602,7 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
         pub const FEATURE_NAMES: [&str; N_FEATURES] = [#(#feature_names),*];
         /// Original label of each class index.
         pub const CLASS_LABELS: [i64; N_CLASSES] = [#(#labels),*];
-        /// The table layout of this model (`wide` or `packed`).
+        /// The table layout of this model (`wide`, `packed` or `dense`).
         pub const LAYOUT: &str = #layout_name;
         const _: () = #rt::__codegen::check_format_version(#version);
         #tables
@@ -680,9 +688,8 @@ fn wide_tokens(model: &Model, rt: &syn::Path) -> Result<TablesOut, CodegenError>
     Ok((items, texts))
 }
 
-/// The packed layout's tables and `static MODEL`.
-fn packed_tokens(model: &Model, rt: &syn::Path) -> Result<TablesOut, CodegenError> {
-    let tables = PackedTables::from_model(model)?;
+/// The packed layout's tables (either form) and `static MODEL`.
+fn packed_tokens(tables: PackedTables, rt: &syn::Path) -> Result<TablesOut, CodegenError> {
     tables.forest().map_err(CodegenError::Tables)?;
     let rw = tables.root_width();
     let rw_ident = rw.ident();
@@ -691,11 +698,13 @@ fn packed_tokens(model: &Model, rt: &syn::Path) -> Result<TablesOut, CodegenErro
     let key_row = Literal::usize_unsuffixed(1 << tables.feature_bits);
     let feature_bits = Literal::u32_unsuffixed(tables.feature_bits);
     let roots = tables.roots.iter().map(|&r| rw.literal(r));
+    let words_text = if tables.dense {
+        array_text(tables.word_bytes.iter().map(|b| format!("{b:#04x}")))
+    } else {
+        array_text(tables.words.iter().map(|w| format!("{w:#06x}")))
+    };
     let texts = vec![
-        (
-            placeholder("words"),
-            array_text(tables.words.iter().map(|w| format!("{w:#06x}"))),
-        ),
+        (placeholder("words"), words_text),
         (
             placeholder("keys"),
             array_text(tables.keys.iter().map(|k| format!("{k:#010x}"))),
@@ -703,6 +712,44 @@ fn packed_tokens(model: &Model, rt: &syn::Path) -> Result<TablesOut, CodegenErro
     ];
     let (words, keys) = (&texts[0].0, &texts[1].0);
     let rw_doc = format!(" Root-reference type of this model's tables (`{rw_ident}`).");
+    let (word_items, constructor) = if tables.dense {
+        let word_bits = Literal::u32_unsuffixed(tables.word_bits);
+        let n_bytes = Literal::usize_unsuffixed(tables.word_bytes.len());
+        (
+            quote! {
+                /// Bits per packed word (the dense form).
+                pub const WORD_BITS: u32 = #word_bits;
+                const WORD_BYTES: [u8; #n_bytes] = #words;
+            },
+            quote! {
+                #rt::Packed::<RootRef>::new_dense(
+                    N_FEATURES,
+                    &CLASS_LABELS,
+                    &ROOTS,
+                    &WORD_BYTES,
+                    WORD_BITS,
+                    &KEYS,
+                    #feature_bits,
+                )
+            },
+        )
+    } else {
+        (
+            quote! {
+                const WORDS: [u16; N_NODES] = #words;
+            },
+            quote! {
+                #rt::Packed::<RootRef>::new(
+                    N_FEATURES,
+                    &CLASS_LABELS,
+                    &ROOTS,
+                    &WORDS,
+                    &KEYS,
+                    #feature_bits,
+                )
+            },
+        )
+    };
     let items = quote! {
         /// Slots stored in the tables: decision nodes (single-class subtrees
         /// folded) and spacers.
@@ -714,18 +761,11 @@ fn packed_tokens(model: &Model, rt: &syn::Path) -> Result<TablesOut, CodegenErro
         #[doc = #rw_doc]
         pub type RootRef = #rw_ident;
         const ROOTS: [RootRef; N_TREES] = [#(#roots),*];
-        const WORDS: [u16; N_NODES] = #words;
+        #word_items
         const KEYS: [u32; N_NODES] = #keys;
         /// The baked model, validated at compile time.
         pub static MODEL: #rt::PackedModel<'static, RootRef, N_FEATURES, N_CLASSES, KEY_ROW> =
-            match #rt::Packed::<RootRef>::new(
-                N_FEATURES,
-                &CLASS_LABELS,
-                &ROOTS,
-                &WORDS,
-                &KEYS,
-                #feature_bits,
-            ) {
+            match #constructor {
                 Ok(forest) => match #rt::PackedModel::new(forest) {
                     Ok(model) => model,
                     Err(_) => panic!("baked model: feature, class or key-row size does not match the tables"),

@@ -3,8 +3,9 @@
 //! Per tree, in one pass from the leaves up: a subtree whose leaves all vote
 //! for one class becomes that leaf (the vote is the same whatever the path);
 //! then the tree is laid out depth first, each node followed by its *near*
-//! child — the only child that is a node, or the smaller subtree when both
-//! are — so the far child's offset is one more than the near subtree's size.
+//! child — the only child that is a node, else the larger subtree when the
+//! offset past it fits the far field, else the smaller one — so the far
+//! child's offset is one more than the near subtree's size.
 //! A node whose near child is its false side is *swapped*: it reads the
 //! complemented key column and stores `!key(threshold) - 1`.
 
@@ -28,6 +29,15 @@ pub struct PackedTables {
     pub keys: Vec<u32>,
     /// Width of the column field.
     pub feature_bits: u32,
+    /// Bits per word: 16, or the dense form's width (see [`PackedTables::dense`]).
+    pub word_bits: u32,
+    /// Whether the words are emitted in the dense form (`word_bits`-wide
+    /// fields back to back in a byte table) rather than one `u16` each.
+    pub dense: bool,
+    /// The dense form's word table (empty unless `dense`): word `i` in bits
+    /// `i·word_bits ..` of a little-endian bit string, then three padding
+    /// bytes ([`forest_core::packed::dense_len`] in all).
+    pub word_bytes: Vec<u8>,
     /// Spacers (one per escaped far child).
     pub spacers: usize,
     /// Decision nodes of the trained model (before folding).
@@ -87,6 +97,51 @@ impl PackedTables {
     /// when the fields do not fit a 16-bit word (more than 128 features, or
     /// too many classes for the remaining bits).
     pub fn from_model(model: &Model) -> Result<PackedTables, CodegenError> {
+        Self::with_word_bits(model, 16, false)
+    }
+
+    /// Lowers a model to the dense form of the packed layout: the same
+    /// fields, in words only as wide as the model needs, packed back to back.
+    /// Every width from the narrowest that holds the fields up to 16 bits is
+    /// laid out (a narrower far field escapes more far children, each costing
+    /// a spacer slot) and the one with the fewest table bytes wins, the wider
+    /// on a tie.
+    ///
+    /// # Errors
+    ///
+    /// As [`PackedTables::from_model`].
+    pub fn dense(model: &Model) -> Result<PackedTables, CodegenError> {
+        let mut best = Self::dense_with_word_bits(model, 16)?;
+        for bits in (1..16).rev() {
+            match Self::dense_with_word_bits(model, bits) {
+                Ok(t) if t.table_bytes() < best.table_bytes() => best = t,
+                Ok(_) => {}
+                Err(CodegenError::PackedDoesNotFit { .. }) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(best)
+    }
+
+    /// Lowers a model to the dense form with `word_bits`-bit words.
+    ///
+    /// # Errors
+    ///
+    /// As [`PackedTables::from_model`]; [`CodegenError::PackedDoesNotFit`]
+    /// also when `word_bits` is above 16 or too narrow for the fields.
+    pub fn dense_with_word_bits(
+        model: &Model,
+        word_bits: u32,
+    ) -> Result<PackedTables, CodegenError> {
+        Self::with_word_bits(model, word_bits, true)
+    }
+
+    /// Lowers a model with `word_bits`-bit words.
+    fn with_word_bits(
+        model: &Model,
+        word_bits: u32,
+        dense: bool,
+    ) -> Result<PackedTables, CodegenError> {
         model.validate().map_err(CodegenError::Model)?;
         let n_features = model.n_features();
         let n_classes = model.n_classes();
@@ -97,10 +152,10 @@ impl PackedTables {
         };
         let feature_bits = bits(2 * n_features - 1).max(1);
         let near_bits = forest_core::packed::near_bits(n_classes);
-        if feature_bits > 8 || feature_bits + near_bits >= 16 {
+        if feature_bits > 8 || word_bits > 16 || feature_bits + near_bits >= word_bits {
             return Err(does_not_fit);
         }
-        let far_bits = 16 - feature_bits - near_bits;
+        let far_bits = word_bits - feature_bits - near_bits;
         // Offsets 1 and 2, every class and the escape must have a code.
         let Some(limit) = (1usize << far_bits)
             .checked_sub(n_classes + 1)
@@ -132,7 +187,7 @@ impl PackedTables {
                         n_features: n_features as u32,
                         n_classes: n_classes as u32,
                         feature_bits,
-                        near_shift: 16 - near_bits,
+                        near_shift: word_bits - near_bits,
                         limit: limit as u32,
                     };
                     spacers += lay_out(&tree.nodes, &folded, &shape, &mut slots);
@@ -149,7 +204,12 @@ impl PackedTables {
         for t in leaf_roots {
             roots[t] += n_slots as u32;
         }
-        let (words, keys) = slots.into_iter().unzip();
+        let (words, keys): (Vec<u16>, Vec<u32>) = slots.into_iter().unzip();
+        let word_bytes = if dense {
+            Self::pack_words(&words, word_bits)
+        } else {
+            Vec::new()
+        };
         Ok(PackedTables {
             n_features,
             labels: model.class_labels.clone(),
@@ -157,6 +217,9 @@ impl PackedTables {
             words,
             keys,
             feature_bits,
+            word_bits,
+            dense,
+            word_bytes,
             spacers,
             trained_nodes,
         })
@@ -174,10 +237,37 @@ impl PackedTables {
         crate::Width::for_max(self.n_nodes() + self.labels.len() - 1)
     }
 
+    /// Bytes of the word table: two per word, or the dense form's
+    /// [`forest_core::packed::dense_len`].
+    #[must_use]
+    pub fn word_table_bytes(&self) -> usize {
+        if self.dense {
+            forest_core::packed::dense_len(self.n_nodes(), self.word_bits)
+        } else {
+            2 * self.n_nodes()
+        }
+    }
+
+    /// The dense form's word table of `words`: word `i` in bits
+    /// `i·word_bits ..` of a little-endian bit string, plus the padding bytes.
+    fn pack_words(words: &[u16], word_bits: u32) -> Vec<u8> {
+        let bits = word_bits as usize;
+        let mut out = vec![0u8; forest_core::packed::dense_len(words.len(), word_bits)];
+        for (i, &w) in words.iter().enumerate() {
+            let p = i * bits;
+            // A word spans at most three bytes (16 bits from bit offset 7).
+            let spread = u32::from(w) << (p % 8);
+            for (k, b) in spread.to_le_bytes().iter().take(3).enumerate() {
+                out[p / 8 + k] |= b;
+            }
+        }
+        out
+    }
+
     /// Total bytes of table data: words, keys and roots.
     #[must_use]
     pub fn table_bytes(&self) -> usize {
-        6 * self.n_nodes() + self.root_width().bytes() * self.roots.len()
+        4 * self.n_nodes() + self.word_table_bytes() + self.root_width().bytes() * self.roots.len()
     }
 
     /// The tables as a validated run-time [`forest_core::Packed`].
@@ -187,14 +277,26 @@ impl PackedTables {
     /// The first invariant `forest-core` finds broken (never for tables made
     /// by [`PackedTables::from_model`]).
     pub fn forest(&self) -> Result<forest_core::Packed<'_, u32>, forest_core::Error> {
-        forest_core::Packed::<u32>::new(
-            self.n_features,
-            &self.labels,
-            &self.roots,
-            &self.words,
-            &self.keys,
-            self.feature_bits,
-        )
+        if self.dense {
+            forest_core::Packed::<u32>::new_dense(
+                self.n_features,
+                &self.labels,
+                &self.roots,
+                &self.word_bytes,
+                self.word_bits,
+                &self.keys,
+                self.feature_bits,
+            )
+        } else {
+            forest_core::Packed::<u32>::new(
+                self.n_features,
+                &self.labels,
+                &self.roots,
+                &self.words,
+                &self.keys,
+                self.feature_bits,
+            )
+        }
     }
 }
 
@@ -209,7 +311,7 @@ struct Shape {
 
 impl Shape {
     fn word(&self, column: u32, far: u32, near: u32) -> u16 {
-        // Every field was sized to fit: the word has exactly 16 bits.
+        // Every field was sized to fit: the word has `word_bits <= 16` bits.
         (column | (far << self.feature_bits) | (near << self.near_shift)) as u16
     }
 }

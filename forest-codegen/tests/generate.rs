@@ -51,9 +51,26 @@ fn small_model_packed_golden() {
 }
 
 #[test]
+fn small_model_dense_golden() {
+    let options = Options {
+        layout: TableLayout::Dense,
+        ..Options::default()
+    };
+    let code = generate_with(&common::small(), &options).unwrap();
+    assert!(code.contains("pub const LAYOUT: &str = \"dense\";"));
+    assert!(code.contains("pub const WORD_BITS: u32 = "));
+    assert!(code.contains("::new_dense("));
+    golden("small-dense.rs", &code);
+}
+
+#[test]
 fn layout_choice_follows_forest_layout_and_the_target() {
     let choose = TableLayout::choose;
     assert_eq!(choose(None, Some("32")).unwrap(), TableLayout::Packed);
+    assert_eq!(
+        choose(Some(" dense "), Some("64")).unwrap(),
+        TableLayout::Dense
+    );
     assert_eq!(
         choose(Some("auto"), Some("16")).unwrap(),
         TableLayout::Packed

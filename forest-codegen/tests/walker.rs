@@ -153,6 +153,60 @@ proptest! {
             prop_assert_eq!(class, model.reference_predict(&row), "row {:?}", row);
         }
     }
+
+    #[test]
+    fn dense_walker_matches_reference(
+        model in prop_oneof![forest(), crowded_forest()],
+        narrower in 0u32..16,
+        random in prop::collection::vec(prop::collection::vec(value(), 128), 0..20),
+    ) {
+        // Every width the fields fit, from 16 down: narrow ones escape most
+        // far children; and the width `dense` picks.
+        let mut all = vec![PackedTables::dense(&model).unwrap()];
+        if let Ok(t) = PackedTables::dense_with_word_bits(&model, 16 - narrower) {
+            all.push(t);
+        }
+        for tables in &all {
+            let forest = tables.forest().unwrap();
+            prop_assert_eq!(forest.word_bits(), tables.word_bits);
+            prop_assert_eq!(tables.word_bytes.len(), tables.word_table_bytes());
+            let mut votes = vec![0u32; model.n_classes()];
+            for row in rows_for(&model, random.clone()) {
+                let class = forest.predict_into(&row, &mut votes).unwrap();
+                prop_assert_eq!(&votes, &model.reference_votes(&row), "row {:?}", row);
+                prop_assert_eq!(class, model.reference_predict(&row), "row {:?}", row);
+            }
+        }
+    }
+}
+
+#[test]
+fn dense_picks_the_fewest_bytes_and_packs_words_exactly() {
+    let model = common::model(128, vec![0, 1], vec![wide_tree(9, 2), wide_tree(6, 2)]);
+    let best = PackedTables::dense(&model).unwrap();
+    let mut widths = 0;
+    for bits in 1..=16 {
+        let Ok(t) = PackedTables::dense_with_word_bits(&model, bits) else {
+            continue;
+        };
+        widths += 1;
+        assert!(best.table_bytes() <= t.table_bytes(), "{bits} bits");
+        // Word i is bits i·w.. of the byte string, whatever the alignment.
+        for (i, &w) in t.words.iter().enumerate() {
+            let p = i * bits as usize;
+            let mut v = 0u32;
+            for k in 0..bits as usize {
+                let bit = t.word_bytes[(p + k) / 8] >> ((p + k) % 8) & 1;
+                v |= u32::from(bit) << k;
+            }
+            assert_eq!(v, u32::from(w), "{bits} bits, word {i}");
+        }
+    }
+    // 8 column bits, 2 near bits and at least 3 far bits (offsets 1 and 2,
+    // 2 leaves, the escape): 13 to 16 bits hold the fields.
+    assert_eq!(widths, 4);
+    assert!(PackedTables::dense_with_word_bits(&model, 12).is_err());
+    assert!(PackedTables::dense_with_word_bits(&model, 17).is_err());
 }
 
 /// A left-leaning chain whose right children are full subtrees of `size`

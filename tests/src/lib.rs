@@ -47,3 +47,27 @@ pub mod tie4_packed {
 pub mod multi_packed {
     include!(concat!(env!("OUT_DIR"), "/multi_packed.rs"));
 }
+
+/// The edge forest in the packed layout's dense form.
+#[allow(clippy::all, missing_docs)]
+pub mod edge_dense {
+    include!(concat!(env!("OUT_DIR"), "/edge_dense.rs"));
+}
+
+/// The default model in the packed layout's dense form.
+#[allow(clippy::all, missing_docs)]
+pub mod seed_dense {
+    include!(concat!(env!("OUT_DIR"), "/seed_dense.rs"));
+}
+
+/// The four-tree fixture in the packed layout's dense form.
+#[allow(clippy::all, missing_docs)]
+pub mod tie4_dense {
+    include!(concat!(env!("OUT_DIR"), "/tie4_dense.rs"));
+}
+
+/// The three-class fixture in the packed layout's dense form.
+#[allow(clippy::all, missing_docs)]
+pub mod multi_dense {
+    include!(concat!(env!("OUT_DIR"), "/multi_dense.rs"));
+}

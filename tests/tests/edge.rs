@@ -2,7 +2,7 @@
 //! interpreter on every special value at and around every threshold.
 
 use forest_codegen::artifact::{Model, Node};
-use forest_tests::{edge, edge_packed};
+use forest_tests::{edge, edge_dense, edge_packed};
 
 fn artifact() -> Model {
     let path = std::path::Path::new(env!("OUT_DIR")).join("edge.forest");
@@ -53,6 +53,8 @@ fn baked_edge_forest_matches_the_reference_on_every_special_value() {
                 assert_eq!(edge::MODEL.predict_label(&row), edge::CLASS_LABELS[baked]);
                 assert_eq!(edge_packed::MODEL.votes(&row), edge::MODEL.votes(&row));
                 assert_eq!(edge_packed::MODEL.predict(&row), baked);
+                assert_eq!(edge_dense::MODEL.votes(&row), edge::MODEL.votes(&row));
+                assert_eq!(edge_dense::MODEL.predict(&row), baked);
                 checked += 1;
             }
         }
@@ -68,7 +70,11 @@ fn metadata_is_baked() {
     assert_eq!((edge::N_TREES, edge::N_NODES, edge::N_LEAVES), (6, 7, 13));
     assert_eq!(edge::FINGERPRINT.len(), 64);
     assert_eq!(edge::N_DECISION_NODES, 7);
-    assert_eq!((edge::LAYOUT, edge_packed::LAYOUT), ("wide", "packed"));
+    assert_eq!(
+        (edge::LAYOUT, edge_packed::LAYOUT, edge_dense::LAYOUT),
+        ("wide", "packed", "dense")
+    );
+    assert_eq!(edge_dense::FINGERPRINT, edge::FINGERPRINT);
     assert_eq!(edge_packed::FINGERPRINT, edge::FINGERPRINT);
     assert_eq!(
         (edge_packed::N_TREES, edge_packed::N_DECISION_NODES),

@@ -65,12 +65,12 @@ struct Baked {
 
 /// Checks one fixture, baked in each layout; returns how many checked rows
 /// had tied top votes.
-fn check(artifact: &str, train: &str, test: Option<&str>, layouts: [Baked; 2]) -> usize {
+fn check(artifact: &str, train: &str, test: Option<&str>, layouts: [Baked; 3]) -> usize {
     let (model, fp) = Model::read(repo(artifact)).unwrap();
     assert_eq!(
         layouts.each_ref().map(|b| b.layout),
-        ["wide", "packed"],
-        "both layouts baked"
+        ["wide", "packed", "dense"],
+        "every layout baked"
     );
     for baked in &layouts {
         assert_eq!(
@@ -102,6 +102,8 @@ fn check(artifact: &str, train: &str, test: Option<&str>, layouts: [Baked; 2]) -
     let runtime = tables.forest().unwrap();
     let packed_tables = PackedTables::from_model(&model).unwrap();
     let packed = packed_tables.forest().unwrap();
+    let dense_tables = PackedTables::dense(&model).unwrap();
+    let dense = dense_tables.forest().unwrap();
     let mut votes = vec![0; model.n_classes()];
     let mut packed_votes = vec![0; model.n_classes()];
     let mut ties = 0;
@@ -117,6 +119,12 @@ fn check(artifact: &str, train: &str, test: Option<&str>, layouts: [Baked; 2]) -
             "{artifact} run-time packed tables: row {row:?}"
         );
         assert_eq!(packed_votes, votes, "{artifact}: packed votes, row {row:?}");
+        let class = dense.predict_into(row, &mut packed_votes).unwrap();
+        assert_eq!(
+            model.class_labels[class], want,
+            "{artifact} run-time dense tables: row {row:?}"
+        );
+        assert_eq!(packed_votes, votes, "{artifact}: dense votes, row {row:?}");
         for baked in &layouts {
             let layout = baked.layout;
             assert_eq!(
@@ -181,7 +189,7 @@ fn seed_model_matches_smartcore() {
         "models/seed.forest",
         "data/seed-train.csv",
         Some("data/seed-test.csv"),
-        [baked!(seed), baked!(seed_packed)],
+        [baked!(seed), baked!(seed_packed), baked!(seed_dense)],
     );
 }
 
@@ -191,7 +199,7 @@ fn even_forest_ties_match_smartcore() {
         "tests/fixtures/tie4.forest",
         "data/seed-train.csv",
         Some("data/seed-test.csv"),
-        [baked!(tie4), baked!(tie4_packed)],
+        [baked!(tie4), baked!(tie4_packed), baked!(tie4_dense)],
     );
     assert!(
         ties > 10,
@@ -206,6 +214,6 @@ fn three_class_model_matches_smartcore() {
         "tests/fixtures/multi.forest",
         "tests/fixtures/multi.csv",
         None,
-        [baked!(multi), baked!(multi_packed)],
+        [baked!(multi), baked!(multi_packed), baked!(multi_dense)],
     );
 }
