@@ -144,9 +144,32 @@ fn write_table_images(
             ];
             (tables.n_nodes(), tables.roots.len(), images)
         }
-        TableLayout::Packed => {
-            let tables = PackedTables::from_model(model)?;
+        TableLayout::Packed | TableLayout::Dense => {
+            let tables = if generated.table_layout == TableLayout::Dense {
+                PackedTables::dense(model)?
+            } else {
+                PackedTables::from_model(model)?
+            };
             let root = tables.root_width();
+            let words = if tables.dense {
+                Image {
+                    name: "word_bytes",
+                    rust_type: "[u8]",
+                    count: tables.word_bytes.len(),
+                    width: 1,
+                    per_node: true,
+                    bytes: tables.word_bytes.clone(),
+                }
+            } else {
+                Image {
+                    name: "words",
+                    rust_type: "[u16]",
+                    count: tables.words.len(),
+                    width: 2,
+                    per_node: true,
+                    bytes: le(tables.words.iter().map(|w| w.to_le_bytes())),
+                }
+            };
             let images = vec![
                 Image {
                     name: "keys",
@@ -156,14 +179,7 @@ fn write_table_images(
                     per_node: true,
                     bytes: le(tables.keys.iter().map(|k| k.to_le_bytes())),
                 },
-                Image {
-                    name: "words",
-                    rust_type: "[u16]",
-                    count: tables.words.len(),
-                    width: 2,
-                    per_node: true,
-                    bytes: le(tables.words.iter().map(|w| w.to_le_bytes())),
-                },
+                words,
                 Image {
                     name: "roots",
                     rust_type: "[RootRef]",

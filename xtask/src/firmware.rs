@@ -53,6 +53,19 @@ struct Target {
     cpu: &'static str,
     machine: &'static str,
     core: &'static str,
+    /// `FOREST_LAYOUT` for this build (`None`: the environment's, else the
+    /// generator's choice for the target).
+    layout: Option<&'static str>,
+}
+
+impl Target {
+    /// The target and, for a layout variant, the layout: `triple (dense)`.
+    fn label(&self) -> String {
+        match self.layout {
+            Some(layout) => format!("{} ({layout})", self.triple),
+            None => self.triple.to_owned(),
+        }
+    }
 }
 
 const TARGETS: [Target; 3] = [
@@ -61,18 +74,21 @@ const TARGETS: [Target; 3] = [
         cpu: "cortex-m4",
         machine: "mps2-an386",
         core: "Cortex-M4F",
+        layout: None,
     },
     Target {
         triple: "thumbv7m-none-eabi",
         cpu: "cortex-m3",
         machine: "lm3s6965evb",
         core: "Cortex-M3",
+        layout: None,
     },
     Target {
         triple: "thumbv6m-none-eabi",
         cpu: "cortex-m0",
         machine: "microbit",
         core: "Cortex-M0",
+        layout: None,
     },
 ];
 
@@ -121,6 +137,19 @@ impl Options {
         }
         if opts.targets.is_empty() {
             opts.targets = TARGETS.to_vec();
+        }
+        // The Cortex-M4F also runs the flash-smallest layout, right after
+        // the default one (the dense form of the packed layout).
+        if let Some(i) = opts
+            .targets
+            .iter()
+            .position(|t| t.triple == TARGETS[0].triple)
+        {
+            let dense = Target {
+                layout: Some("dense"),
+                ..opts.targets[i]
+            };
+            opts.targets.insert(i + 1, dense);
         }
         Ok(opts)
     }
@@ -265,6 +294,9 @@ fn firmware_dir() -> PathBuf {
 /// with its own toolchain file and target dir.
 fn build(target: &Target, model: &Path, vectors: &Path) -> Result<Build> {
     let mut cmd = Command::new("cargo");
+    if let Some(layout) = target.layout {
+        cmd.env("FOREST_LAYOUT", layout);
+    }
     cmd.current_dir(firmware_dir())
         .args([
             "build",
@@ -280,7 +312,10 @@ fn build(target: &Target, model: &Path, vectors: &Path) -> Result<Build> {
         .env_remove("RUSTUP_TOOLCHAIN")
         .stderr(Stdio::inherit());
     eprintln!(
-        "$ FOREST_MODEL={} FOREST_VECTORS={} {}",
+        "$ {}FOREST_MODEL={} FOREST_VECTORS={} {}",
+        target
+            .layout
+            .map_or(String::new(), |l| format!("FOREST_LAYOUT={l} ")),
         model.display(),
         vectors.display(),
         display(&cmd)
@@ -448,15 +483,15 @@ fn firmware(opts: &Options, inputs: &Inputs) -> Result<()> {
         let build = build(target, &inputs.model, &inputs.vectors)?;
         let run = qemu(target, &build.elf, None)?;
         if run.passed_all() {
-            eprintln!("{}: all rows passed ({})", target.triple, run.status);
+            eprintln!("{}: all rows passed ({})", target.label(), run.status);
         } else {
             let tally = run
                 .tally()
                 .map_or("no `N passed, M failed` line".to_owned(), |(p, f)| {
                     format!("{p} passed, {f} failed")
                 });
-            eprintln!("{}: FAILED: {tally}, {}", target.triple, run.status);
-            failed.push(target.triple);
+            eprintln!("{}: FAILED: {tally}, {}", target.label(), run.status);
+            failed.push(target.label());
         }
     }
     if !failed.is_empty() {
@@ -975,6 +1010,7 @@ fn find_tables(
             "class_labels",
         ],
         "packed" => &["keys", "words", "roots", "class_labels"],
+        "dense" => &["keys", "word_bytes", "roots", "class_labels"],
         other => bail!("tables.txt names no known layout (`{other}`)"),
     };
     let mut names: Vec<&str> = found.iter().map(|t| t.name.as_str()).collect();
@@ -992,7 +1028,7 @@ fn find_tables(
 #[derive(Debug)]
 struct Report {
     target: Target,
-    /// The table layout baked (`wide` or `packed`).
+    /// The table layout baked (`wide`, `packed` or `dense`).
     layout: String,
     model: (String, String),
     flash: u64,
@@ -1034,7 +1070,11 @@ fn measure(target: &Target, inputs: &Inputs, plugin: &Path) -> Result<Report> {
     let symbols = symbols(&build.elf)?;
     let predict = function(&symbols, "firmware_example::predict")?;
     let caller = function(&symbols, "firmware_example::measure")?;
-    let window_file = firmware_dir().join(format!("target/qemu-plugin/{}.window", target.triple));
+    let window_file = firmware_dir().join(format!(
+        "target/qemu-plugin/{}{}.window",
+        target.triple,
+        target.layout.map_or(String::new(), |l| format!("-{l}"))
+    ));
     let _ = std::fs::remove_file(&window_file);
     let plugin_arg = format!(
         "{},entry={:#x},lo={:#x},hi={:#x},out={}",
@@ -1183,9 +1223,12 @@ fn markdown(reports: &[Report], inputs: &Inputs) -> String {
         "\n* **flash total**: loaded sections in flash (vector table, `.text`, `.rodata`) plus the \
          `.data` load image; it includes the baked held-out rows and the semihosting/formatting code.\n\
          * **layout**: the generator's table layout for the target (`packed` on these 32-bit \
-         cores unless `FOREST_LAYOUT` says otherwise; see the README).\n\
+         cores unless `FOREST_LAYOUT` says otherwise; see the README); the Cortex-M4F is also \
+         built with `FOREST_LAYOUT=dense`, the packed layout's dense form (words only as wide \
+         as the model needs, for the least flash).\n\
          * **model tables**: every table of that layout (wide: thresholds, features, true/false \
-         children, roots, class labels; packed: threshold keys, node words, roots, class labels): each found through the firmware's `model::TABLE_*` reference, which \
+         children, roots, class labels; packed: threshold keys, node words, roots, class labels; \
+         dense: the same with the words bit-packed in a byte table): each found through the firmware's `model::TABLE_*` reference, which \
          must point at exactly the bytes the generator emitted (build.rs writes them out); all in \
          flash, none in RAM, node tables stored once (asserted).\n\
          * **predict code**: the ELF sizes of every function that executed while `predict` ran \
@@ -1201,7 +1244,7 @@ fn markdown(reports: &[Report], inputs: &Inputs) -> String {
          `predict_counting` (stored nodes: the packed layout folds single-class subtrees).\n"
     );
     for r in reports {
-        let _ = writeln!(md, "## `{}`\n", r.target.triple);
+        let _ = writeln!(md, "## `{}`\n", r.target.label());
         let _ = writeln!(
             md,
             "| table | bytes | address | section | found through | data symbol | copies in image |"
