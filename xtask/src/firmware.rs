@@ -1286,6 +1286,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_m4f_also_runs_the_dense_layout() {
+        let labels = |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+            Options::parse(&args)
+                .unwrap()
+                .targets
+                .iter()
+                .map(Target::label)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            labels(&[]),
+            [
+                "thumbv7em-none-eabihf",
+                "thumbv7em-none-eabihf (dense)",
+                "thumbv7m-none-eabi",
+                "thumbv6m-none-eabi"
+            ]
+        );
+        assert_eq!(
+            labels(&["--target", "thumbv6m-none-eabi"]),
+            ["thumbv6m-none-eabi"]
+        );
+        assert_eq!(
+            labels(&["--target", "thumbv7em-none-eabihf", "--no-size"]),
+            ["thumbv7em-none-eabihf", "thumbv7em-none-eabihf (dense)"]
+        );
+    }
+
+    #[test]
     fn reads_cargo_json_strings() {
         let line = r#"{"reason":"build-script-executed","package_id":"path+file:///a/firmware-example#0.1.0","out_dir":"/x/\"q\"/out"}"#;
         assert_eq!(json_str(line, "out_dir").as_deref(), Some("/x/\"q\"/out"));
