@@ -148,6 +148,9 @@ impl std::error::Error for CodegenError {
 /// reference `r < n_nodes` is a node; otherwise `r - n_nodes` is the class of
 /// a leaf. A subtree whose leaves all vote for one class is stored as that
 /// leaf (the same vote on every path, so fewer nodes and shorter walks).
+/// After the decision nodes, the per-node tables hold one *sink* per class
+/// (entry `n_nodes + c`: feature 0, threshold 0, both children itself), so
+/// a leaf reference is also an index the lockstep walker can step on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tables {
     /// Features a row must have.
@@ -156,12 +159,12 @@ pub struct Tables {
     pub labels: Vec<i64>,
     /// Reference to each tree's root.
     pub roots: Vec<u32>,
-    /// Feature index of each decision node.
+    /// Feature index of each decision node, then of each sink.
     pub features: Vec<u32>,
-    /// Threshold of each decision node.
+    /// Threshold of each decision node, then of each sink.
     pub thresholds: Vec<f32>,
     /// `[true child (x <= threshold), false child (anything else, NaN
-    /// included)]` of each decision node.
+    /// included)]` of each decision node, then of each sink.
     pub children: Vec<[u32; 2]>,
 }
 
@@ -201,9 +204,9 @@ impl Tables {
             n_features: model.n_features(),
             labels: model.class_labels.clone(),
             roots: Vec::with_capacity(model.trees.len()),
-            features: Vec::with_capacity(n_nodes),
-            thresholds: Vec::with_capacity(n_nodes),
-            children: Vec::with_capacity(n_nodes),
+            features: Vec::with_capacity(n_nodes + n_classes),
+            thresholds: Vec::with_capacity(n_nodes + n_classes),
+            children: Vec::with_capacity(n_nodes + n_classes),
         };
         // Smallest trees first: the lockstep walker steps neighbouring trees
         // together, and trees of similar size have paths of similar length,
@@ -216,6 +219,12 @@ impl Tables {
             t.roots.push(root);
         }
         debug_assert_eq!(t.thresholds.len(), n_nodes);
+        for class in 0..n_classes {
+            let sink = (n_nodes + class) as u32;
+            t.features.push(0);
+            t.thresholds.push(0.0);
+            t.children.push([sink, sink]);
+        }
         Ok(t)
     }
 
@@ -256,10 +265,11 @@ impl Tables {
         root
     }
 
-    /// Number of decision nodes.
+    /// Number of decision nodes (the per-node tables also hold a sink per
+    /// class after them).
     #[must_use]
     pub fn n_nodes(&self) -> usize {
-        self.thresholds.len()
+        self.thresholds.len() - self.labels.len()
     }
 
     /// The tables as a validated run-time [`forest_core::Forest`].
@@ -362,6 +372,8 @@ pub struct Layout {
     pub child: Width,
     /// Decision nodes stored.
     pub nodes: usize,
+    /// Sinks stored after them (one per class).
+    pub sinks: usize,
     /// Trees.
     pub trees: usize,
 }
@@ -374,6 +386,7 @@ impl Layout {
             feature: Width::for_max(tables.n_features.saturating_sub(1)),
             child: Width::for_max(tables.n_nodes() + tables.labels.len() - 1),
             nodes: tables.n_nodes(),
+            sinks: tables.labels.len(),
             trees: tables.roots.len(),
         }
     }
@@ -384,10 +397,10 @@ impl Layout {
         4 + self.feature.bytes() + 2 * self.child.bytes()
     }
 
-    /// Total bytes of table data (nodes plus roots).
+    /// Total bytes of table data (nodes, sinks and roots).
     #[must_use]
     pub fn table_bytes(&self) -> usize {
-        self.nodes * self.bytes_per_node() + self.trees * self.child.bytes()
+        (self.nodes + self.sinks) * self.bytes_per_node() + self.trees * self.child.bytes()
     }
 }
 
@@ -658,16 +671,16 @@ fn wide_tokens(model: &Model, rt: &syn::Path) -> Result<TablesOut, CodegenError>
     let fw_doc = format!(" Feature-index type of this model's tables (`{fw}`).");
     let cw_doc = format!(" Child-reference type of this model's tables (`{cw}`).");
     let items = quote! {
-        /// Decision nodes stored in the tables.
+        /// Decision nodes stored in the tables (a sink per class follows them).
         pub const N_NODES: usize = #n_nodes;
         #[doc = #fw_doc]
         pub type FeatureIndex = #fw;
         #[doc = #cw_doc]
         pub type ChildRef = #cw;
         const ROOTS: [ChildRef; N_TREES] = [#(#roots),*];
-        const FEATURES: [FeatureIndex; N_NODES] = #features;
-        const THRESHOLDS: [f32; N_NODES] = #thresholds;
-        const CHILDREN: [[ChildRef; 2]; N_NODES] = #children;
+        const FEATURES: [FeatureIndex; N_NODES + N_CLASSES] = #features;
+        const THRESHOLDS: [f32; N_NODES + N_CLASSES] = #thresholds;
+        const CHILDREN: [[ChildRef; 2]; N_NODES + N_CLASSES] = #children;
         /// The baked model, validated at compile time.
         pub static MODEL: #rt::Model<'static, FeatureIndex, ChildRef, N_FEATURES, N_CLASSES> =
             match #rt::Forest::<FeatureIndex, ChildRef>::new(

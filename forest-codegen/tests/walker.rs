@@ -319,12 +319,21 @@ fn lowering_is_preorder_smallest_tree_first_with_folded_leaves() {
     let t = Tables::from_model(&common::small()).unwrap();
     // 4 decision nodes; leaves are 4 + class. Trees by size: the bare leaf
     // (tree 2), then trees 1 and 3 (one split each, stable), then tree 0.
-    assert_eq!(t.thresholds.len(), 4);
+    // After the nodes, the sink of each class: entry 4 + class, a self-loop.
+    assert_eq!((t.n_nodes(), t.thresholds.len()), (4, 4 + 3));
     assert_eq!(t.roots, vec![4 + 1, 0, 1, 2]);
-    assert_eq!(t.features, vec![1, 0, 0, 1]);
+    assert_eq!(t.features, vec![1, 0, 0, 1, 0, 0, 0]);
     assert_eq!(
         t.children,
-        vec![[4 + 2, 4], [4, 4 + 2], [4, 3], [4 + 1, 4 + 2]]
+        vec![
+            [4 + 2, 4],
+            [4, 4 + 2],
+            [4, 3],
+            [4 + 1, 4 + 2],
+            [4, 4],
+            [5, 5],
+            [6, 6]
+        ]
     );
     assert_eq!(t.thresholds[3].to_bits(), (-0.0f32).to_bits());
 }

@@ -25,7 +25,11 @@
 //! A *child reference*
 //! `r` (also used for each tree's root) either points at a node (`r < n_nodes`)
 //! or carries a leaf's class (`r - n_nodes` is the class index), so leaves cost
-//! no storage. Feature and child references are stored in the narrowest of
+//! no storage. After the decision nodes, the per-node tables hold one *sink*
+//! per class: entry `n_nodes + c`, whose two children are itself, so the leaf
+//! reference of class `c` is also a valid index — a walk that reached its
+//! leaf can keep stepping in place (the lockstep walker relies on it).
+//! Feature and child references are stored in the narrowest of
 //! `u8`, `u16` and `u32` that fits the model (see [`Index`]). Every child
 //! reference to a node points *forward* (to a higher node index), which is what
 //! makes every walk terminate; [`Forest::new`] checks it, together with every
@@ -44,14 +48,15 @@
 //! ```
 //! use forest_core::{Forest, Model};
 //!
-//! // Two decision nodes; 2 + class is a leaf of that class.
+//! // Two decision nodes; 2 + class is a leaf of that class, and entries 2
+//! // and 3 are the sinks of classes 0 and 1 (their children are themselves).
 //! static FOREST: Forest<'static, u8, u8> = match Forest::<u8, u8>::new(
-//!     1,                 // features
-//!     &[10, 20],         // class labels
-//!     &[0, 1],           // roots of the two trees
-//!     &[0, 0],           // feature of each node
-//!     &[0.5, 1.5],       // threshold of each node
-//!     &[[2, 3], [2, 3]], // [true child, false child]: leaves of class 0, 1
+//!     1,                                 // features
+//!     &[10, 20],                         // class labels
+//!     &[0, 1],                           // roots of the two trees
+//!     &[0, 0, 0, 0],                     // feature of each node
+//!     &[0.5, 1.5, 0.0, 0.0],             // threshold of each node
+//!     &[[2, 3], [2, 3], [2, 2], [3, 3]], // [true child, false child]
 //! ) {
 //!     Ok(forest) => forest,
 //!     Err(_) => panic!("invalid forest"),
@@ -82,7 +87,7 @@ pub use packed::{Packed, PackedModel};
 /// Generated code asserts at compile time that it was produced for this
 /// version, so a generator/runtime mismatch is a build error, not a wrong
 /// answer.
-pub const TABLE_FORMAT_VERSION: u32 = 1;
+pub const TABLE_FORMAT_VERSION: u32 = 2;
 
 mod sealed {
     pub trait Sealed {}
@@ -153,6 +158,12 @@ pub enum Error {
         /// Node index.
         node: usize,
     },
+    /// The sink of a class (the per-node entry after the decision nodes) is
+    /// not a self-loop on a valid feature with a non-NaN threshold.
+    SinkMalformed {
+        /// Class index.
+        class: usize,
+    },
     /// The typed model's feature count differs from the tables'.
     FeatureCountMismatch,
     /// The typed model's class count differs from the tables'.
@@ -196,6 +207,9 @@ impl fmt::Display for Error {
                 f,
                 "node {node} has a child that is neither a later node nor a class"
             ),
+            Error::SinkMalformed { class } => {
+                write!(f, "the sink of class {class} is not a self-loop")
+            }
             Error::FeatureCountMismatch => f.write_str("feature count differs from the tables"),
             Error::ClassCountMismatch => f.write_str("class count differs from the tables"),
             Error::InputLengthMismatch { expected, found } => {
@@ -224,6 +238,7 @@ impl core::error::Error for Error {}
 #[derive(Clone, Copy)]
 pub struct Forest<'a, F: Index, C: Index> {
     n_features: usize,
+    n_nodes: usize,
     labels: &'a [i64],
     roots: &'a [C],
     features: &'a [F],
@@ -237,7 +252,7 @@ impl<F: Index, C: Index> fmt::Debug for Forest<'_, F, C> {
             .field("n_features", &self.n_features)
             .field("n_classes", &self.labels.len())
             .field("n_trees", &self.roots.len())
-            .field("n_nodes", &self.thresholds.len())
+            .field("n_nodes", &self.n_nodes)
             .finish()
     }
 }
@@ -249,17 +264,20 @@ macro_rules! forest_new {
             ///
             /// `labels` holds the original class label of each class index.
             /// `roots` holds one child reference per tree. The three per-node
-            /// tables must have one entry per decision node; `children[i]` is
-            /// `[true child, false child]` of node `i`.
+            /// tables hold one entry per decision node, then one sink per
+            /// class; `children[i]` is `[true child, false child]` of node
+            /// `i`, and the sink of class `c`, entry `n_nodes + c`, has
+            /// children `[n_nodes + c; 2]`.
             ///
             /// # Errors
             ///
             /// Every invariant the walker relies on is checked here: non-empty
-            /// trees, classes and features; equal table lengths; feature
-            /// indices below `n_features`; no NaN threshold; every child
-            /// reference either a *later* node or a class; `n_nodes +
+            /// trees, classes and features; equal table lengths, at least one
+            /// entry per class; feature indices below `n_features`; no NaN
+            /// threshold; every child reference of a decision node either a
+            /// *later* node or a class; every sink a self-loop; `n_nodes +
             /// n_classes` representable in the child type. The error names the
-            /// first offending tree or node.
+            /// first offending tree, node or sink.
             #[allow(clippy::too_many_arguments)]
             pub const fn new(
                 n_features: usize,
@@ -269,7 +287,7 @@ macro_rules! forest_new {
                 thresholds: &'a [f32],
                 children: &'a [[$c; 2]],
             ) -> Result<Self, Error> {
-                let n_nodes = thresholds.len();
+                let n_entries = thresholds.len();
                 let n_classes = labels.len();
                 if roots.is_empty() {
                     return Err(Error::NoTrees);
@@ -280,9 +298,13 @@ macro_rules! forest_new {
                 if n_features == 0 {
                     return Err(Error::NoFeatures);
                 }
-                if features.len() != n_nodes || children.len() != n_nodes {
+                if features.len() != n_entries
+                    || children.len() != n_entries
+                    || n_entries < n_classes
+                {
                     return Err(Error::NodeTablesLengthMismatch);
                 }
+                let n_nodes = n_entries - n_classes;
                 // Child references range over 0..n_nodes + n_classes.
                 if n_nodes + n_classes - 1 > <$c>::MAX as usize {
                     return Err(Error::ChildIndexTypeTooNarrow);
@@ -310,8 +332,20 @@ macro_rules! forest_new {
                     }
                     node += 1;
                 }
+                while node < n_entries {
+                    let class = node - n_nodes;
+                    if features[node] as usize >= n_features
+                        || thresholds[node].is_nan()
+                        || children[node][0] as usize != node
+                        || children[node][1] as usize != node
+                    {
+                        return Err(Error::SinkMalformed { class });
+                    }
+                    node += 1;
+                }
                 Ok(Forest {
                     n_features,
+                    n_nodes,
                     labels,
                     roots,
                     features,
@@ -348,10 +382,11 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
         self.roots.len()
     }
 
-    /// Number of decision nodes (leaves are not stored).
+    /// Number of decision nodes (leaves are not stored; the per-node tables
+    /// also hold one sink per class after them).
     #[must_use]
     pub const fn n_nodes(&self) -> usize {
-        self.thresholds.len()
+        self.n_nodes
     }
 
     /// The original label of each class index.
@@ -395,13 +430,14 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
         Ok(())
     }
 
-    /// The per-node tables cut to one length.
+    /// The per-node tables (sinks included) cut to one length.
     fn sliced(&self) -> Sliced<'_, F, C> {
-        let n_nodes = self.thresholds.len();
+        let n_entries = self.thresholds.len();
         Sliced {
-            features: &self.features[..n_nodes],
+            n_nodes: self.n_nodes,
+            features: &self.features[..n_entries],
             thresholds: self.thresholds,
-            children: &self.children[..n_nodes],
+            children: &self.children[..n_entries],
         }
     }
 
@@ -409,18 +445,18 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
     /// decision nodes visited (0 otherwise: predictions do not pay for it).
     ///
     /// On 64-bit hosts the trees are walked [`LANES`] at a time in lockstep,
-    /// branch-free: a tree that reached its leaf keeps its reference while
-    /// the others step, so the loads of independent trees overlap instead of
-    /// waiting on one chain of dependent loads. Small cores (no memory-level
-    /// parallelism, few registers) walk one tree at a time.
+    /// branch-free: a tree that reached its leaf steps in place on its
+    /// class's sink while the others step, so the loads of independent trees
+    /// overlap instead of waiting on one chain of dependent loads. Small
+    /// cores (no memory-level parallelism, few registers) walk one tree at a
+    /// time.
     #[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: NaN must take the false side
     fn count_votes<const COUNT: bool>(&self, x: &[f32], votes: &mut [u32]) -> usize {
         votes.iter_mut().for_each(|v| *v = 0);
-        let n_nodes = self.thresholds.len();
         // Equal lengths, visible to the optimiser: one check here instead of
         // one per step.
         let t = self.sliced();
-        if !LOCKSTEP || n_nodes == 0 {
+        if !LOCKSTEP {
             let mut visited = 0;
             for &root in self.roots {
                 let (class, steps) = t.walk::<COUNT>(root, x);
@@ -488,6 +524,8 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
 /// A forest's per-node tables cut to the same length, so the optimiser can
 /// drop the bounds checks of every step.
 struct Sliced<'t, F: Index, C: Index> {
+    /// Decision nodes; the tables hold one sink per class after them.
+    n_nodes: usize,
     features: &'t [F],
     thresholds: &'t [f32],
     children: &'t [[C; 2]],
@@ -500,7 +538,7 @@ impl<F: Index, C: Index> Sliced<'_, F, C> {
     #[inline(always)]
     #[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: NaN must take the false side
     fn walk<const COUNT: bool>(&self, root: C, x: &[f32]) -> (usize, usize) {
-        let n_nodes = self.thresholds.len();
+        let n_nodes = self.n_nodes;
         let mut r = root.get();
         let mut visited = 0;
         // Every node reference points forward: this ends within n_nodes steps.
@@ -515,7 +553,7 @@ impl<F: Index, C: Index> Sliced<'_, F, C> {
     }
 
     /// The lockstep walk of [`Forest::count_votes`]; `value(f)` reads feature
-    /// `f` of the row. Requires at least one node.
+    /// `f` of the row.
     #[inline(always)]
     #[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: NaN must take the false side
     fn lockstep<const COUNT: bool>(
@@ -524,32 +562,38 @@ impl<F: Index, C: Index> Sliced<'_, F, C> {
         value: impl Fn(usize) -> f32,
         votes: &mut [u32],
     ) -> usize {
-        let n_nodes = self.thresholds.len();
-        let last = n_nodes.saturating_sub(1);
+        let n_nodes = self.n_nodes;
         let mut visited = 0;
         for group in roots.chunks(LANES) {
-            // Lanes without a tree (the last group) start at "no class".
+            // Lanes without a tree (the last group) start past every table
+            // and read nothing; their vote goes nowhere.
             let mut refs = [usize::MAX; LANES];
             for (r, root) in refs.iter_mut().zip(group) {
                 *r = root.get();
             }
             loop {
-                let mut live = 0;
-                for r in &mut refs {
-                    let at_node = *r < n_nodes;
-                    // A lane at a leaf reads a real node (kept in range by
-                    // the clamp) and discards the result.
-                    let i = (*r).min(last);
-                    let go_false = !(value(self.features[i].get()) <= self.thresholds[i]);
-                    let next = self.children[i][usize::from(go_false)].get();
-                    live += usize::from(at_node);
-                    *r = if at_node { next } else { *r };
+                // A few steps between the checks for the end: a lane at its
+                // leaf steps in place on the sink, so extra steps are free of
+                // effect, and the check costs more than a step.
+                for _ in 0..STEPS_PER_CHECK {
+                    if COUNT {
+                        visited += refs.iter().filter(|&&r| r < n_nodes).count();
+                    }
+                    for r in &mut refs {
+                        let i = *r;
+                        let (Some(f), Some(&t), Some(c)) = (
+                            self.features.get(i),
+                            self.thresholds.get(i),
+                            self.children.get(i),
+                        ) else {
+                            continue;
+                        };
+                        let go_false = !(value(f.get()) <= t);
+                        *r = c[usize::from(go_false)].get();
+                    }
                 }
-                if live == 0 {
+                if refs.iter().all(|&r| r >= n_nodes) {
                     break;
-                }
-                if COUNT {
-                    visited += live;
                 }
             }
             for r in refs {
@@ -564,6 +608,8 @@ impl<F: Index, C: Index> Sliced<'_, F, C> {
 
 /// Trees walked together by the lockstep walker.
 const LANES: usize = 8;
+/// Lockstep steps between two checks whether every lane reached its leaf.
+const STEPS_PER_CHECK: usize = 2;
 /// Whether this target walks trees in lockstep (64-bit hosts) or one at a time.
 const LOCKSTEP: bool = cfg!(target_pointer_width = "64");
 
@@ -709,9 +755,9 @@ mod tests {
             1,
             &[10, 20],
             &[0, 1],
-            &[0, 0],
-            &[0.5, 1.5],
-            &[[2, 3], [2, 3]],
+            &[0, 0, 0, 0],
+            &[0.5, 1.5, 0.0, 0.0],
+            &[[2, 3], [2, 3], [2, 2], [3, 3]],
         )
         .unwrap()
     }
@@ -764,7 +810,20 @@ mod tests {
 
     #[test]
     fn validation_names_the_broken_part() {
-        let n = Forest::<u8, u8>::new;
+        fn n(
+            nf: usize,
+            labels: &[i64],
+            roots: &[u8],
+            features: &[u8],
+            thresholds: &[f32],
+            children: &[[u8; 2]],
+        ) -> Result<(), Error> {
+            Forest::<u8, u8>::new(nf, labels, roots, features, thresholds, children).map(|_| ())
+        }
+        // One node, two classes: entries 1 and 2 are the sinks.
+        let sinks = |node: [u8; 2]| [node, [1, 1], [2, 2]];
+        let (f, t) = ([0u8; 3], [0.0f32; 3]);
+        assert!(n(1, &[1, 2], &[0], &f, &t, &sinks([1, 2])).is_ok());
         assert_eq!(n(1, &[1], &[], &[], &[], &[]).unwrap_err(), Error::NoTrees);
         assert_eq!(
             n(1, &[], &[0], &[], &[], &[]).unwrap_err(),
@@ -775,36 +834,60 @@ mod tests {
             Error::NoFeatures
         );
         assert_eq!(
-            n(1, &[1, 2], &[3], &[0], &[0.0], &[[1, 2]]).unwrap_err(),
+            n(1, &[1, 2], &[3], &f, &t, &sinks([1, 2])).unwrap_err(),
             Error::RootOutOfRange { tree: 0 }
         );
         assert_eq!(
-            n(1, &[1, 2], &[0], &[1], &[0.0], &[[1, 2]]).unwrap_err(),
+            n(1, &[1, 2], &[0], &[1, 0, 0], &t, &sinks([1, 2])).unwrap_err(),
             Error::NodeFeatureOutOfRange { node: 0 }
         );
         assert_eq!(
-            n(1, &[1, 2], &[0], &[0], &[f32::NAN], &[[1, 2]]).unwrap_err(),
+            n(1, &[1, 2], &[0], &f, &[f32::NAN, 0.0, 0.0], &sinks([1, 2])).unwrap_err(),
             Error::NodeThresholdNan { node: 0 }
         );
         // A self-loop or a backward reference could walk forever: refused.
         assert_eq!(
-            n(1, &[1, 2], &[0], &[0], &[0.0], &[[0, 2]]).unwrap_err(),
+            n(1, &[1, 2], &[0], &f, &t, &sinks([0, 2])).unwrap_err(),
             Error::NodeChildOutOfRange { node: 0 }
         );
         assert_eq!(
-            n(1, &[1, 2], &[0], &[0], &[0.0], &[[1, 3]]).unwrap_err(),
+            n(1, &[1, 2], &[0], &f, &t, &sinks([1, 3])).unwrap_err(),
             Error::NodeChildOutOfRange { node: 0 }
         );
         assert_eq!(
-            n(1, &[1, 2], &[0], &[0, 0], &[0.0], &[[1, 2]]).unwrap_err(),
+            n(1, &[1, 2], &[0], &[0; 4], &t, &sinks([1, 2])).unwrap_err(),
             Error::NodeTablesLengthMismatch
         );
-        let labels = [0i64; 256];
+        // Fewer entries than classes: no room for the sinks.
         assert_eq!(
-            n(1, &labels, &[0], &[0], &[0.0], &[[1, 2]]).unwrap_err(),
+            n(1, &[1, 2], &[0], &[0], &[0.0], &[[1, 1]]).unwrap_err(),
+            Error::NodeTablesLengthMismatch
+        );
+        // A sink that is not a self-loop, reads no feature, or is NaN.
+        assert_eq!(
+            n(1, &[1, 2], &[0], &f, &t, &[[1, 2], [2, 2], [2, 2]]).unwrap_err(),
+            Error::SinkMalformed { class: 0 }
+        );
+        assert_eq!(
+            n(1, &[1, 2], &[0], &[0, 0, 5], &t, &sinks([1, 2])).unwrap_err(),
+            Error::SinkMalformed { class: 1 }
+        );
+        assert_eq!(
+            n(1, &[1, 2], &[0], &f, &[0.0, f32::NAN, 0.0], &sinks([1, 2])).unwrap_err(),
+            Error::SinkMalformed { class: 0 }
+        );
+        let labels = [0i64; 256];
+        let mut wide = [[0u16; 2]; 257];
+        wide[0] = [1, 2];
+        for (c, entry) in wide.iter_mut().enumerate().skip(1) {
+            *entry = [c as u16; 2];
+        }
+        let narrow: [[u8; 2]; 257] = core::array::from_fn(|i| wide[i].map(|v| v as u8));
+        assert_eq!(
+            n(1, &labels, &[0], &[0; 257], &[0.0; 257], &narrow).unwrap_err(),
             Error::ChildIndexTypeTooNarrow
         );
-        assert!(Forest::<u8, u16>::new(1, &labels, &[0], &[0], &[0.0], &[[1, 2]]).is_ok());
+        assert!(Forest::<u8, u16>::new(1, &labels, &[0], &[0; 257], &[0.0; 257], &wide).is_ok());
     }
 
     #[test]

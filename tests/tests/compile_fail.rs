@@ -59,7 +59,7 @@ fn corrupt_tables_do_not_compile() {
 
     // A self-loop: node 0's true child pointing at node 0 would never end.
     let table = code
-        .find("const CHILDREN: [[ChildRef; 2]; N_NODES] = [")
+        .find("const CHILDREN: [[ChildRef; 2]; N_NODES + N_CLASSES] = [")
         .expect("children table");
     let at = table + code[table..].find("= [").unwrap() + 3;
     let at = at + code[at..].find('[').unwrap() + 1; // node 0's [true, false]
@@ -73,8 +73,23 @@ fn corrupt_tables_do_not_compile() {
         "{stderr}"
     );
 
+    // The sink of class 0 (entry 7 of the edge forest's 7 nodes) must step
+    // in place: one that leaves its entry is refused.
+    let sink = table + code[table..].find("[7, 7]").expect("the sink of class 0");
+    let leaky = format!("{}[8, 7]{}", &code[..sink], &code[sink + 6..]);
+    let (ok, stderr) = build("baked_leaky_sink", &leaky);
+    assert!(!ok, "a sink that is not a self-loop must not compile");
+    assert!(
+        stderr.contains("baked model: the forest tables are invalid"),
+        "{stderr}"
+    );
+
     // Tables generated for another table format version are refused.
-    let versioned = code.replace("check_format_version(1)", "check_format_version(2)");
+    let version = forest_core::TABLE_FORMAT_VERSION;
+    let versioned = code.replace(
+        &format!("check_format_version({version})"),
+        &format!("check_format_version({})", version + 1),
+    );
     assert_ne!(versioned, code);
     let (ok, stderr) = build("baked_other_version", &versioned);
     assert!(!ok, "another format version must not compile");

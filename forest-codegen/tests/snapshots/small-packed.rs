@@ -26,7 +26,7 @@ pub const FEATURE_NAMES: [&str; N_FEATURES] = ["x0", "x1"];
 pub const CLASS_LABELS: [i64; N_CLASSES] = [-1, 4, 9];
 /// The table layout of this model (`wide`, `packed` or `dense`).
 pub const LAYOUT: &str = "packed";
-const _: () = ::forest_core::__codegen::check_format_version(1);
+const _: () = ::forest_core::__codegen::check_format_version(2);
 /// Slots stored in the tables: decision nodes (single-class subtrees
 /// folded) and spacers.
 pub const N_NODES: usize = 4;

@@ -26,22 +26,22 @@ pub const FEATURE_NAMES: [&str; N_FEATURES] = ["x0", "x1"];
 pub const CLASS_LABELS: [i64; N_CLASSES] = [-1, 4, 9];
 /// The table layout of this model (`wide`, `packed` or `dense`).
 pub const LAYOUT: &str = "wide";
-const _: () = ::forest_core::__codegen::check_format_version(1);
-/// Decision nodes stored in the tables.
+const _: () = ::forest_core::__codegen::check_format_version(2);
+/// Decision nodes stored in the tables (a sink per class follows them).
 pub const N_NODES: usize = 4;
 /// Feature-index type of this model's tables (`u8`).
 pub type FeatureIndex = u8;
 /// Child-reference type of this model's tables (`u8`).
 pub type ChildRef = u8;
 const ROOTS: [ChildRef; N_TREES] = [5, 0, 1, 2];
-const FEATURES: [FeatureIndex; N_NODES] = [
-    1, 0, 0, 1,
+const FEATURES: [FeatureIndex; N_NODES + N_CLASSES] = [
+    1, 0, 0, 1, 0, 0, 0,
 ];
-const THRESHOLDS: [f32; N_NODES] = [
-    f32::INFINITY, f32::NEG_INFINITY, 0.5f32, -0.0f32,
+const THRESHOLDS: [f32; N_NODES + N_CLASSES] = [
+    f32::INFINITY, f32::NEG_INFINITY, 0.5f32, -0.0f32, 0.0f32, 0.0f32, 0.0f32,
 ];
-const CHILDREN: [[ChildRef; 2]; N_NODES] = [
-    [6, 4], [4, 6], [4, 3], [5, 6],
+const CHILDREN: [[ChildRef; 2]; N_NODES + N_CLASSES] = [
+    [6, 4], [4, 6], [4, 3], [5, 6], [4, 4], [5, 5], [6, 6],
 ];
 /// The baked model, validated at compile time.
 pub static MODEL: ::forest_core::Model<
