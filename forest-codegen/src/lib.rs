@@ -915,7 +915,7 @@ impl Builder {
     }
 
     /// Bakes this layout whatever `FOREST_LAYOUT` says. Without it the
-    /// layout is `FOREST_LAYOUT` (`wide`, `packed` or `auto`), and `auto` (or
+    /// layout is `FOREST_LAYOUT` (`wide`, `packed`, `dense` or `auto`), and `auto` (or
     /// unset) means packed on targets below 64-bit pointers when the model
     /// fits it, wide otherwise.
     pub fn layout(&mut self, layout: TableLayout) -> &mut Self {
