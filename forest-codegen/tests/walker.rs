@@ -239,6 +239,50 @@ fn wide_tree(depth: usize, classes: u32) -> Tree {
 }
 
 #[test]
+fn wide_lockstep_of_a_forest_past_many_nodes_matches_reference() {
+    // Ten full trees of depth 12 over 128 features: 40,950 decision nodes,
+    // past the count from which the host walks 16 trees in lockstep.
+    let trees = (0..10).map(|_| wide_tree(12, 3)).collect();
+    let model = common::model(128, vec![-1, 0, 1], trees);
+    let tables = Tables::from_model(&model).unwrap();
+    let forest = tables.forest().unwrap();
+    assert!(forest.n_nodes() >= 1 << 15, "{} nodes", forest.n_nodes());
+    // Byte-wide feature indices, as baked: the walker's other read path.
+    let features: Vec<u8> = tables.features.iter().map(|&f| f as u8).collect();
+    let narrow = forest_core::Forest::<u8, u32>::new(
+        tables.n_features,
+        &tables.labels,
+        &tables.roots,
+        &features,
+        &tables.thresholds,
+        &tables.children,
+    )
+    .unwrap();
+    let mut narrow_votes = [0u32; 3];
+    let mut votes = [0u32; 3];
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    for i in 0..3000 {
+        let row: Vec<f32> = (0..128)
+            .map(|f| {
+                rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                match (i + f) % 97 {
+                    0 => f32::NAN,
+                    1 => f32::INFINITY,
+                    _ => (rng >> 40) as f32 / 16_777_216.0 * 100.0 - 50.0,
+                }
+            })
+            .collect();
+        let (class, visited) = forest.predict_counting(&row, &mut votes).unwrap();
+        assert_eq!(votes.to_vec(), model.reference_votes(&row), "row {i}");
+        assert_eq!(class, model.reference_predict(&row), "row {i}");
+        // Full trees of depth 12: every walk visits 12 decision nodes.
+        assert_eq!(visited, 10 * 12, "row {i}");
+        let narrow_class = narrow.predict_into(&row, &mut narrow_votes).unwrap();
+        assert_eq!((narrow_class, narrow_votes), (class, votes), "row {i}");
+    }
+}
+
+#[test]
 fn packed_escapes_reach_far_subtrees_exactly() {
     // 128 features, 7 classes: 8 column bits + 4 near bits leave 4 far bits
     // (16 codes: offsets below 8, 7 leaves, the escape), so most subtrees

@@ -444,12 +444,12 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
     /// Counts every tree's vote into `votes`; with `COUNT`, also returns the
     /// decision nodes visited (0 otherwise: predictions do not pay for it).
     ///
-    /// On 64-bit hosts the trees are walked [`LANES`] at a time in lockstep,
-    /// branch-free: a tree that reached its leaf steps in place on its
-    /// class's sink while the others step, so the loads of independent trees
-    /// overlap instead of waiting on one chain of dependent loads. Small
-    /// cores (no memory-level parallelism, few registers) walk one tree at a
-    /// time.
+    /// On 64-bit hosts the trees are walked [`LANES`] at a time in lockstep
+    /// ([`WIDE_LANES`] from [`MANY_NODES`] decision nodes on), branch-free: a
+    /// tree that reached its leaf steps in place on its class's sink while
+    /// the others step, so the loads of independent trees overlap instead of
+    /// waiting on one chain of dependent loads. Small cores (no memory-level
+    /// parallelism, few registers) walk one tree at a time.
     #[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: NaN must take the false side
     fn count_votes<const COUNT: bool>(&self, x: &[f32], votes: &mut [u32]) -> usize {
         votes.iter_mut().for_each(|v| *v = 0);
@@ -472,11 +472,21 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
             // reading a feature needs no bounds check per lane and step.
             let mut padded = [f32::NAN; 256];
             padded[..x.len()].copy_from_slice(x);
-            t.lockstep::<COUNT>(self.roots, |f| padded[f & 0xff], votes)
+            let value = |f: usize| padded[f & 0xff];
+            if self.n_nodes >= MANY_NODES {
+                t.lockstep::<COUNT, WIDE_LANES>(self.roots, value, votes)
+            } else {
+                t.lockstep::<COUNT, LANES>(self.roots, value, votes)
+            }
         } else {
             // Feature indices are validated below `n_features`; the NaN
             // fallback is never taken.
-            t.lockstep::<COUNT>(self.roots, |f| x.get(f).copied().unwrap_or(f32::NAN), votes)
+            let value = |f: usize| x.get(f).copied().unwrap_or(f32::NAN);
+            if self.n_nodes >= MANY_NODES {
+                t.lockstep::<COUNT, WIDE_LANES>(self.roots, value, votes)
+            } else {
+                t.lockstep::<COUNT, LANES>(self.roots, value, votes)
+            }
         }
     }
 
@@ -556,7 +566,7 @@ impl<F: Index, C: Index> Sliced<'_, F, C> {
     /// `f` of the row.
     #[inline(always)]
     #[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: NaN must take the false side
-    fn lockstep<const COUNT: bool>(
+    fn lockstep<const COUNT: bool, const L: usize>(
         &self,
         roots: &[C],
         value: impl Fn(usize) -> f32,
@@ -564,10 +574,10 @@ impl<F: Index, C: Index> Sliced<'_, F, C> {
     ) -> usize {
         let n_nodes = self.n_nodes;
         let mut visited = 0;
-        for group in roots.chunks(LANES) {
+        for group in roots.chunks(L) {
             // Lanes without a tree (the last group) start past every table
             // and read nothing; their vote goes nowhere.
-            let mut refs = [usize::MAX; LANES];
+            let mut refs = [usize::MAX; L];
             for (r, root) in refs.iter_mut().zip(group) {
                 *r = root.get();
             }
@@ -608,6 +618,14 @@ impl<F: Index, C: Index> Sliced<'_, F, C> {
 
 /// Trees walked together by the lockstep walker.
 const LANES: usize = 8;
+/// Trees walked together in a forest of at least [`MANY_NODES`] decision
+/// nodes: its tables outgrow the caches, so more independent loads in flight
+/// pay for the lanes that idle at a leaf (`cargo xtask bench`, big forest:
+/// about 1.3× faster than 8 lanes; the tutorial forest: slower).
+const WIDE_LANES: usize = 16;
+/// Decision nodes from which the lockstep walker uses [`WIDE_LANES`]: about
+/// 288 KiB of wide tables at 9 bytes per node.
+const MANY_NODES: usize = 1 << 15;
 /// Lockstep steps between two checks whether every lane reached its leaf.
 const STEPS_PER_CHECK: usize = 2;
 /// Whether this target walks trees in lockstep (64-bit hosts) or one at a time.
