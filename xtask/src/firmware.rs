@@ -1,7 +1,8 @@
 //! Firmware commands: `firmware`, `size`.
 //!
 //! * `cargo xtask firmware [--target T]… [--no-size]` runs the firmware
-//!   library's host unit tests, builds `firmware-example` for every target (release profile), runs each under QEMU (wrapped in
+//!   library's host unit tests, builds `firmware-example` for every target (release profile;
+//!   the Cortex-M4F twice, the second time with `FOREST_LAYOUT=dense`), runs each under QEMU (wrapped in
 //!   `timeout`), requires `N passed, 0 failed` and exit status 0 from each,
 //!   then proves the check can fail (a self-test with a vectors file whose
 //!   `predicted` column is corrupted must exit non-zero with `0 passed`) and
