@@ -472,21 +472,11 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
             // reading a feature needs no bounds check per lane and step.
             let mut padded = [f32::NAN; 256];
             padded[..x.len()].copy_from_slice(x);
-            let value = |f: usize| padded[f & 0xff];
-            if self.n_nodes >= MANY_NODES {
-                t.lockstep::<COUNT, WIDE_LANES>(self.roots, value, votes)
-            } else {
-                t.lockstep::<COUNT, LANES>(self.roots, value, votes)
-            }
+            t.lockstep::<COUNT>(self.roots, |f| padded[f & 0xff], votes)
         } else {
             // Feature indices are validated below `n_features`; the NaN
             // fallback is never taken.
-            let value = |f: usize| x.get(f).copied().unwrap_or(f32::NAN);
-            if self.n_nodes >= MANY_NODES {
-                t.lockstep::<COUNT, WIDE_LANES>(self.roots, value, votes)
-            } else {
-                t.lockstep::<COUNT, LANES>(self.roots, value, votes)
-            }
+            t.lockstep::<COUNT>(self.roots, |f| x.get(f).copied().unwrap_or(f32::NAN), votes)
         }
     }
 
@@ -562,11 +552,27 @@ impl<F: Index, C: Index> Sliced<'_, F, C> {
         (r - n_nodes, visited)
     }
 
-    /// The lockstep walk of [`Forest::count_votes`]; `value(f)` reads feature
+    /// The lockstep walk of [`Forest::count_votes`]: [`WIDE_LANES`] trees at
+    /// a time from [`MANY_NODES`] decision nodes on, else [`LANES`].
+    #[inline(always)]
+    fn lockstep<const COUNT: bool>(
+        &self,
+        roots: &[C],
+        value: impl Fn(usize) -> f32,
+        votes: &mut [u32],
+    ) -> usize {
+        if self.n_nodes >= MANY_NODES {
+            self.lockstep_lanes::<COUNT, WIDE_LANES>(roots, value, votes)
+        } else {
+            self.lockstep_lanes::<COUNT, LANES>(roots, value, votes)
+        }
+    }
+
+    /// The lockstep walk of `L` trees at a time; `value(f)` reads feature
     /// `f` of the row.
     #[inline(always)]
     #[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: NaN must take the false side
-    fn lockstep<const COUNT: bool, const L: usize>(
+    fn lockstep_lanes<const COUNT: bool, const L: usize>(
         &self,
         roots: &[C],
         value: impl Fn(usize) -> f32,

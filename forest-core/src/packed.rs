@@ -109,18 +109,31 @@ enum Words<'a> {
 
 impl Words<'_> {
     /// Word `i`, for validation in `const` context (`i` is in range: the
-    /// caller checked the table's length).
+    /// caller checked the table's length; a missing word reads as 0, whose
+    /// far offset of 0 validation refuses).
     const fn get(&self, i: usize) -> u32 {
         match *self {
             Words::Half(words) => words[i] as u32,
-            Words::Bits { bytes, bits } => {
-                let p = i * bits as usize;
-                let o = p / 8;
-                let v = u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
-                (v >> (p % 8)) & ((1 << bits) - 1)
-            }
+            Words::Bits { bytes, bits } => match bit_word(bytes, bits, i) {
+                Some(w) => w,
+                None => 0,
+            },
         }
     }
+}
+
+/// Word `i` of a dense word table of `bits`-wide words (see [`dense_len`]):
+/// one 4-byte little-endian read at its first byte, shifted and masked.
+/// `None` if those four bytes are not all in `bytes`.
+#[inline(always)]
+const fn bit_word(bytes: &[u8], bits: u32, i: usize) -> Option<u32> {
+    let p = i.wrapping_mul(bits as usize);
+    let o = p / 8;
+    if o >= bytes.len() || bytes.len() - o < 4 {
+        return None;
+    }
+    let v = u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
+    Some((v >> (p % 8)) & ((1 << bits) - 1))
 }
 
 /// Bytes of the dense word table of `n_words` words of `word_bits` bits:
@@ -149,18 +162,12 @@ impl WordTable for &[u16] {
 struct BitWords<'a> {
     bytes: &'a [u8],
     bits: u32,
-    mask: u32,
 }
 
 impl WordTable for BitWords<'_> {
     #[inline(always)]
     fn word(self, i: usize) -> Option<u32> {
-        let p = i.wrapping_mul(self.bits as usize);
-        let o = p / 8;
-        let b = self.bytes.get(o..o.wrapping_add(4))?;
-        let &[b0, b1, b2, b3] = b else { return None };
-        let v = u32::from_le_bytes([b0, b1, b2, b3]);
-        Some((v >> (p % 8)) & self.mask)
+        bit_word(self.bytes, self.bits, i)
     }
 }
 
@@ -399,9 +406,7 @@ impl<'a, R: Index> Packed<'a, R> {
                 self.walk::<COUNT, _>(&words[..n], &self.keys[..n], row, votes)
             }
             Words::Bits { bytes, bits } => {
-                let mask = (1 << bits) - 1;
-                let words = BitWords { bytes, bits, mask };
-                self.walk::<COUNT, _>(words, self.keys, row, votes)
+                self.walk::<COUNT, _>(BitWords { bytes, bits }, self.keys, row, votes)
             }
         }
     }
