@@ -97,7 +97,8 @@ impl PackedTables {
     /// when the fields do not fit a 16-bit word (more than 128 features, or
     /// too many classes for the remaining bits).
     pub fn from_model(model: &Model) -> Result<PackedTables, CodegenError> {
-        Self::with_word_bits(model, 16, false)
+        model.validate().map_err(CodegenError::Model)?;
+        Self::lower(model, 16, false)
     }
 
     /// Lowers a model to the dense form of the packed layout: the same
@@ -111,9 +112,10 @@ impl PackedTables {
     ///
     /// As [`PackedTables::from_model`].
     pub fn dense(model: &Model) -> Result<PackedTables, CodegenError> {
-        let mut best = Self::dense_with_word_bits(model, 16)?;
+        model.validate().map_err(CodegenError::Model)?;
+        let mut best = Self::lower(model, 16, true)?;
         for bits in (1..16).rev() {
-            match Self::dense_with_word_bits(model, bits) {
+            match Self::lower(model, bits, true) {
                 Ok(t) if t.table_bytes() < best.table_bytes() => best = t,
                 Ok(_) => {}
                 Err(CodegenError::PackedDoesNotFit { .. }) => break,
@@ -133,16 +135,12 @@ impl PackedTables {
         model: &Model,
         word_bits: u32,
     ) -> Result<PackedTables, CodegenError> {
-        Self::with_word_bits(model, word_bits, true)
+        model.validate().map_err(CodegenError::Model)?;
+        Self::lower(model, word_bits, true)
     }
 
-    /// Lowers a model with `word_bits`-bit words.
-    fn with_word_bits(
-        model: &Model,
-        word_bits: u32,
-        dense: bool,
-    ) -> Result<PackedTables, CodegenError> {
-        model.validate().map_err(CodegenError::Model)?;
+    /// Lowers a validated model with `word_bits`-bit words.
+    fn lower(model: &Model, word_bits: u32, dense: bool) -> Result<PackedTables, CodegenError> {
         let n_features = model.n_features();
         let n_classes = model.n_classes();
         let trained_nodes = model.n_decision_nodes();
@@ -237,12 +235,11 @@ impl PackedTables {
         crate::Width::for_max(self.n_nodes() + self.labels.len() - 1)
     }
 
-    /// Bytes of the word table: two per word, or the dense form's
-    /// [`forest_core::packed::dense_len`].
+    /// Bytes of the word table: two per word, or the dense form's byte table.
     #[must_use]
     pub fn word_table_bytes(&self) -> usize {
         if self.dense {
-            forest_core::packed::dense_len(self.n_nodes(), self.word_bits)
+            self.word_bytes.len()
         } else {
             2 * self.n_nodes()
         }
