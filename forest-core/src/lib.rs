@@ -38,8 +38,10 @@
 //!
 //! That is the *wide* layout, for hosts. Microcontrollers get the
 //! [`packed`] layout (six bytes per node, integer compares), walked by
-//! [`PackedModel`] with the same methods as [`Model`]; `forest-codegen` picks
-//! one per target.
+//! [`PackedModel`] with the same methods as [`Model`], and the [`sibling`]
+//! layout (a node's two children side by side, leaves past the records: the
+//! fewest instructions per step), walked by [`SiblingModel`];
+//! `forest-codegen` picks one per target.
 //!
 //! # Examples
 //!
@@ -79,8 +81,11 @@
 
 use core::fmt;
 
+mod columns;
 pub mod packed;
+pub mod sibling;
 pub use packed::{Packed, PackedModel};
+pub use sibling::{Sibling, SiblingModel};
 
 /// Version of the table format shared by `forest-codegen` and this crate.
 ///
@@ -179,6 +184,9 @@ pub enum Error {
     /// dense form's width), or the typed model's key-row length is not
     /// `2^feature_bits`.
     PackedShape,
+    /// The sibling layout's leaf-slot table is empty, longer than
+    /// [`sibling::MAX_LEAF_SLOTS`], or names a class out of range.
+    LeafSlots,
     /// The caller's vote buffer is not one slot per class.
     VotesLengthMismatch {
         /// Classes of the model.
@@ -217,6 +225,9 @@ impl fmt::Display for Error {
             }
             Error::PackedShape => {
                 f.write_str("the packed fields do not fit the word width (or the key row)")
+            }
+            Error::LeafSlots => {
+                f.write_str("the leaf-slot table is empty, too long, or names a class out of range")
             }
             Error::VotesLengthMismatch { expected, found } => write!(
                 f,

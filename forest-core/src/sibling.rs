@@ -1,0 +1,699 @@
+//! The sibling layout: the fewest instructions per step on a small core.
+//!
+//! The packed layout spends a test and a branch per step on leaf flags and
+//! a bounds check on the next slot. The sibling layout stores a node's two
+//! children side by side, so one offset reaches both, and gives leaves
+//! references past the stored records, so the loop's bounds test is also
+//! its leaf test. Per stored *record* `j`:
+//!
+//! * a **key** (`u32`): `key(threshold) + 1` (see [`key`]) for a decision
+//!   node, `0` for a *forwarding* record (below);
+//! * a **column**: the feature the node reads, of a [`Column`] type with
+//!   exactly as many values as the key row has entries (`u8` for 256, an
+//!   enum such as [`Column4`] for 4), so the row read needs no bounds check;
+//! * a **delta** (`R`): the node's false (right) child is `j + delta`, its
+//!   true (left) child `j + delta + 1`.
+//!
+//! A prediction turns the row into `!key(x)` per feature. Then `k + !key(x)`
+//! carries out of 32 bits exactly when `key(x) < k`, that is `x <= threshold`
+//! (a NaN `x`, whose key is `u32::MAX`, never carries: it goes false, as in
+//! every layout), and a step is `j = j + delta + carry` — on a Cortex-M4F an
+//! `adds`/`adcs` pair, eight instructions in all with the three table loads,
+//! the row load and the loop test `j < n_nodes`.
+//!
+//! **Leaves.** A reference `r >= n_nodes` is a leaf: slot `r - leaf_base` of
+//! the *leaf-slot* table, which names its class. `leaf_base` is `n_nodes`
+//! rounded up to the *tally length* (the leaf-slot count rounded up to a
+//! power of two), so the walk tallies slot `r & (tally - 1)` with one mask,
+//! and the slots are summed per class once per prediction. The generator
+//! orders the slots so that the two leaf children of each node are adjacent
+//! slots (false, then true) and every class has one. When a two-class
+//! forest's slots alternate `0, 1, 0, …` from an even `leaf_base`, a leaf's
+//! class is its reference's lowest bit, and the walk just adds that bit up.
+//!
+//! **Forwarding records.** When one child is a node and the other a leaf,
+//! the pair of records holds the node and a forwarding record: key `0`
+//! (`0 + !key(x)` never carries), so its walk goes to `j + delta`, the leaf.
+//! It is a step, not a decision: the visit counts skip it. A forest whose
+//! trees are single leaves needs no record at all: the root is a leaf slot.
+//!
+//! Every reference points forward (deltas are at least 1), which
+//! [`Sibling::new`] checks with every other invariant, so every walk ends.
+
+use crate::packed::key;
+use crate::{Error, Index, argmax};
+use core::fmt;
+
+pub use crate::columns::{Column2, Column4, Column8, Column16, Column32, Column64, Column128};
+
+pub(crate) mod sealed {
+    pub trait Sealed {}
+    impl Sealed for u8 {}
+}
+
+/// The type of the sibling layout's column table: `u8`, or an enum with
+/// exactly [`Column::WIDTH`] values ([`Column2`] … [`Column128`]).
+pub trait Column: Copy + sealed::Sealed + fmt::Debug + 'static {
+    /// Number of values: the length of the key row it indexes.
+    const WIDTH: usize;
+    /// The value as an index below [`Column::WIDTH`].
+    fn index(self) -> usize;
+}
+
+impl Column for u8 {
+    const WIDTH: usize = 256;
+    #[inline(always)]
+    fn index(self) -> usize {
+        usize::from(self)
+    }
+}
+
+/// The most leaf slots a sibling forest may have.
+pub const MAX_LEAF_SLOTS: usize = 256;
+
+/// The tally length for `slots` leaf slots: the next power of two.
+#[must_use]
+pub const fn tally_len(slots: usize) -> usize {
+    slots.next_power_of_two()
+}
+
+/// The first leaf reference of a sibling forest of `n_nodes` records and
+/// `slots` leaf slots: `n_nodes` rounded up to [`tally_len`]`(slots)`.
+#[must_use]
+pub const fn leaf_base(n_nodes: usize, slots: usize) -> usize {
+    n_nodes.next_multiple_of(tally_len(slots))
+}
+
+/// The tables of a validated sibling forest (see the [module](self) docs).
+///
+/// `R` is the type of root references and deltas, `C` that of columns. Build
+/// one with [`Sibling::new`]; a baked model wraps it in a [`SiblingModel`].
+#[derive(Clone, Copy)]
+pub struct Sibling<'a, R: Index, C: Column = u8> {
+    n_features: usize,
+    labels: &'a [i64],
+    roots: &'a [R],
+    keys: &'a [u32],
+    columns: &'a [C],
+    deltas: &'a [R],
+    slots: &'a [u8],
+    /// Two classes, slots `0, 1, 0, …` from an even `leaf_base`: a leaf's
+    /// class is the low bit of its reference.
+    alternating: bool,
+}
+
+impl<R: Index, C: Column> fmt::Debug for Sibling<'_, R, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sibling")
+            .field("n_features", &self.n_features)
+            .field("n_classes", &self.labels.len())
+            .field("n_trees", &self.roots.len())
+            .field("n_nodes", &self.keys.len())
+            .field("leaf_slots", &self.slots.len())
+            .finish()
+    }
+}
+
+/// Whether `r` is a valid reference: a record, or a leaf slot.
+const fn valid_ref(r: usize, n_nodes: usize, base: usize, slots: usize) -> bool {
+    r < n_nodes || (r >= base && r - base < slots)
+}
+
+macro_rules! sibling_new {
+    ($($r:ty),* $(,)?) => {$(
+        sibling_new!(@columns $r; u8, Column2, Column4, Column8, Column16, Column32, Column64, Column128);
+    )*};
+    (@columns $r:ty; $($c:ty),*) => {$(
+        impl<'a> Sibling<'a, $r, $c> {
+            /// Checks the tables and wraps them in a [`Sibling`] forest.
+            ///
+            /// `keys`, `columns` and `deltas` hold one entry per record;
+            /// `slots` the class of each leaf slot (see the [module](self)
+            /// docs).
+            ///
+            /// # Errors
+            ///
+            /// Every invariant the walker relies on: non-empty trees, classes
+            /// and features; equal record-table lengths; at most 256 features
+            /// and 256 classes; 1 to [`MAX_LEAF_SLOTS`] leaf slots, each
+            /// naming a class ([`Error::LeafSlots`]); every column below
+            /// `n_features`; no NaN threshold key; every child of a record a
+            /// *later* record or a leaf slot, and so every root; every
+            /// reference within `R`. The error names the first offending
+            /// tree or record.
+            pub const fn new(
+                n_features: usize,
+                labels: &'a [i64],
+                roots: &'a [$r],
+                keys: &'a [u32],
+                columns: &'a [$c],
+                deltas: &'a [$r],
+                slots: &'a [u8],
+            ) -> Result<Self, Error> {
+                let n_nodes = keys.len();
+                let n_classes = labels.len();
+                if roots.is_empty() {
+                    return Err(Error::NoTrees);
+                }
+                if n_classes == 0 {
+                    return Err(Error::NoClasses);
+                }
+                if n_features == 0 {
+                    return Err(Error::NoFeatures);
+                }
+                if columns.len() != n_nodes || deltas.len() != n_nodes {
+                    return Err(Error::NodeTablesLengthMismatch);
+                }
+                if n_features > 256 || n_classes > 256 {
+                    return Err(Error::PackedShape);
+                }
+                if slots.is_empty() || slots.len() > MAX_LEAF_SLOTS {
+                    return Err(Error::LeafSlots);
+                }
+                let base = leaf_base(n_nodes, slots.len());
+                let mut alternating = n_classes == 2 && base % 2 == 0;
+                let mut s = 0;
+                while s < slots.len() {
+                    if slots[s] as usize >= n_classes {
+                        return Err(Error::LeafSlots);
+                    }
+                    alternating &= slots[s] as usize == s % 2;
+                    s += 1;
+                }
+                // Every reference, and `j + delta + 1` for the last record,
+                // within `R` (so also within `u32` for the walker's add).
+                if base + slots.len() - 1 > <$r>::MAX as usize || n_nodes > <$r>::MAX as usize {
+                    return Err(Error::ChildIndexTypeTooNarrow);
+                }
+                let mut tree = 0;
+                while tree < roots.len() {
+                    if !valid_ref(roots[tree] as usize, n_nodes, base, slots.len()) {
+                        return Err(Error::RootOutOfRange { tree });
+                    }
+                    tree += 1;
+                }
+                // The key of `+∞`, plus one: the largest a threshold can have.
+                let max_key = key(f32::INFINITY) + 1;
+                let mut node = 0;
+                while node < n_nodes {
+                    if columns[node] as usize >= n_features {
+                        return Err(Error::NodeFeatureOutOfRange { node });
+                    }
+                    let k = keys[node];
+                    if k > max_key {
+                        return Err(Error::NodeThresholdNan { node });
+                    }
+                    let d = deltas[node] as usize;
+                    // `node + d + 1 <= n_nodes + R::MAX`: no overflow.
+                    let right = node + d;
+                    let children_ok = d >= 1
+                        && valid_ref(right, n_nodes, base, slots.len())
+                        && (k == 0 || valid_ref(right + 1, n_nodes, base, slots.len()));
+                    if !children_ok {
+                        return Err(Error::NodeChildOutOfRange { node });
+                    }
+                    node += 1;
+                }
+                Ok(Sibling {
+                    n_features,
+                    labels,
+                    roots,
+                    keys,
+                    columns,
+                    deltas,
+                    slots,
+                    alternating,
+                })
+            }
+        }
+    )*};
+}
+
+sibling_new!(u8, u16, u32);
+
+impl<'a, R: Index, C: Column> Sibling<'a, R, C> {
+    /// Number of features a row must have.
+    #[must_use]
+    pub const fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// Number of classes.
+    #[must_use]
+    pub const fn n_classes(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Number of trees.
+    #[must_use]
+    pub const fn n_trees(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// Number of stored records (decision nodes and forwarding records).
+    #[must_use]
+    pub const fn n_nodes(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Number of leaf slots.
+    #[must_use]
+    pub const fn leaf_slots(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The original label of each class index.
+    #[must_use]
+    pub const fn labels(&self) -> &'a [i64] {
+        self.labels
+    }
+
+    /// Counts every tree's vote into `votes` (overwritten); with `COUNT`,
+    /// returns the decision nodes visited. `row` holds `!key(x[c])` in column
+    /// `c`, and a row of [`Column::WIDTH`] entries needs no bounds check.
+    /// `tally` is scratch space whose length is a power of two of at least
+    /// [`tally_len`]`(leaf_slots)` (unused for an alternating forest).
+    #[inline(always)]
+    fn count_votes<const COUNT: bool>(
+        &self,
+        row: &[u32],
+        tally: &mut [u32],
+        votes: &mut [u32],
+    ) -> usize {
+        let n = self
+            .keys
+            .len()
+            .min(self.columns.len())
+            .min(self.deltas.len());
+        // One length for the three tables, visible to the optimiser: the
+        // loop's own `j < n` test is the step's only bounds check, and its
+        // leaf test.
+        let (keys, columns, deltas) = (&self.keys[..n], &self.columns[..n], &self.deltas[..n]);
+        let slot_mask = tally.len().wrapping_sub(1);
+        if !self.alternating {
+            tally.iter_mut().for_each(|t| *t = 0);
+        }
+        let mut ones = 0;
+        let mut visited = 0;
+        for root in self.roots {
+            let mut j = root.get();
+            while let (Some(&k), Some(&c), Some(&d)) = (keys.get(j), columns.get(j), deltas.get(j))
+            {
+                if COUNT {
+                    visited += usize::from(k != 0);
+                }
+                let x = row.get(c.index()).copied().unwrap_or(0);
+                // Carries iff `key(x) < k`, i.e. `x <= threshold`: the true
+                // child, one past the false one.
+                let (_, true_side) = k.overflowing_add(x);
+                // Validated: `j + d + 1` fits `R`, so no wrap.
+                j = (j as u32).carrying_add(d.get() as u32, true_side).0 as usize;
+            }
+            if self.alternating {
+                ones += j as u32 & 1;
+            } else if let Some(t) = tally.get_mut(j & slot_mask) {
+                *t += 1;
+            }
+        }
+        votes.iter_mut().for_each(|v| *v = 0);
+        if self.alternating {
+            if let [zeros, one] = votes {
+                *zeros = self.roots.len() as u32 - ones;
+                *one = ones;
+            }
+        } else {
+            for (&class, &t) in self.slots.iter().zip(tally.iter()) {
+                if let Some(v) = votes.get_mut(class as usize) {
+                    *v += t;
+                }
+            }
+        }
+        visited
+    }
+
+    /// Fills `row` with `!key(x[c])` per feature.
+    fn key_row(x: &[f32], row: &mut [u32]) {
+        for (r, &v) in row.iter_mut().zip(x) {
+            *r = !key(v);
+        }
+    }
+
+    /// Counts each tree's vote into `votes` (one slot per class, overwritten).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InputLengthMismatch`] if `x` is not one value per feature,
+    /// [`Error::VotesLengthMismatch`] if `votes` is not one slot per class.
+    pub fn votes_into(&self, x: &[f32], votes: &mut [u32]) -> Result<(), Error> {
+        self.predict_counting(x, votes).map(|_| ())
+    }
+
+    /// Predicts the class index of `x`, using `votes` (one slot per class)
+    /// as scratch space; it holds the vote counts afterwards.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sibling::votes_into`].
+    pub fn predict_into(&self, x: &[f32], votes: &mut [u32]) -> Result<usize, Error> {
+        self.predict_counting(x, votes).map(|(class, _)| class)
+    }
+
+    /// Like [`Sibling::predict_into`], and also returns the number of
+    /// decision nodes visited over all trees (forwarding records excluded).
+    ///
+    /// # Errors
+    ///
+    /// As [`Sibling::votes_into`].
+    pub fn predict_counting(&self, x: &[f32], votes: &mut [u32]) -> Result<(usize, usize), Error> {
+        if x.len() != self.n_features {
+            return Err(Error::InputLengthMismatch {
+                expected: self.n_features,
+                found: x.len(),
+            });
+        }
+        if votes.len() != self.labels.len() {
+            return Err(Error::VotesLengthMismatch {
+                expected: self.labels.len(),
+                found: votes.len(),
+            });
+        }
+        // At most 256 features and slots (checked by `new`).
+        let mut row = [0u32; 256];
+        Self::key_row(x, &mut row);
+        let mut tally = [0u32; MAX_LEAF_SLOTS];
+        let span = tally_len(self.slots.len());
+        let visited = self.count_votes::<true>(&row, &mut tally[..span], votes);
+        Ok((argmax(votes), visited))
+    }
+}
+
+/// A validated sibling forest whose feature count `NF`, class count `NC`,
+/// key-row length `KW` (the column type's [`Column::WIDTH`]) and tally length
+/// `TL` ([`tally_len`] of its leaf slots) are known at compile time: every
+/// call is infallible and needs no buffer.
+///
+/// This is what `forest-codegen` emits as the baked `static MODEL` for the
+/// sibling layout; it has the methods of [`Model`](crate::Model).
+#[derive(Clone, Copy)]
+pub struct SiblingModel<
+    'a,
+    R: Index,
+    C: Column,
+    const NF: usize,
+    const NC: usize,
+    const KW: usize,
+    const TL: usize,
+> {
+    forest: Sibling<'a, R, C>,
+}
+
+impl<R: Index, C: Column, const NF: usize, const NC: usize, const KW: usize, const TL: usize>
+    fmt::Debug for SiblingModel<'_, R, C, NF, NC, KW, TL>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SiblingModel").field(&self.forest).finish()
+    }
+}
+
+impl<'a, R: Index, C: Column, const NF: usize, const NC: usize, const KW: usize, const TL: usize>
+    SiblingModel<'a, R, C, NF, NC, KW, TL>
+{
+    /// Fixes the forest's sizes in the type.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FeatureCountMismatch`] or [`Error::ClassCountMismatch`] if
+    /// `NF`/`NC` differ from the forest's, [`Error::PackedShape`] unless `KW`
+    /// is the column type's [`Column::WIDTH`] and `TL` the forest's
+    /// [`tally_len`].
+    pub const fn new(forest: Sibling<'a, R, C>) -> Result<Self, Error> {
+        if forest.n_features != NF {
+            return Err(Error::FeatureCountMismatch);
+        }
+        if forest.labels.len() != NC {
+            return Err(Error::ClassCountMismatch);
+        }
+        if KW != C::WIDTH || TL != tally_len(forest.slots.len()) {
+            return Err(Error::PackedShape);
+        }
+        Ok(SiblingModel { forest })
+    }
+
+    /// The underlying run-time-sized forest.
+    #[must_use]
+    pub const fn forest(&self) -> &Sibling<'a, R, C> {
+        &self.forest
+    }
+
+    /// The key row of `x`: `!key(x[c])` in column `c`, padding no node reads.
+    #[inline(always)]
+    fn key_row(x: &[f32; NF]) -> [u32; KW] {
+        // Filled with a run-time value rather than zeros: a small core's
+        // size-optimised build would otherwise call `memclr` for it.
+        let first = x.first().map_or(0, |&v| !key(v));
+        let mut row = [first; KW];
+        Sibling::<R, C>::key_row(x, &mut row);
+        row
+    }
+
+    fn count<const COUNT: bool>(&self, x: &[f32; NF], votes: &mut [u32; NC]) -> usize {
+        let mut tally = [0; TL];
+        self.forest
+            .count_votes::<COUNT>(&Self::key_row(x), &mut tally, votes)
+    }
+
+    /// Vote count of each class for `x`.
+    #[must_use]
+    pub fn votes(&self, x: &[f32; NF]) -> [u32; NC] {
+        let mut votes = [0; NC];
+        self.count::<false>(x, &mut votes);
+        votes
+    }
+
+    /// Predicted class index of `x` (hard majority, ties to the lowest class).
+    #[must_use]
+    pub fn predict(&self, x: &[f32; NF]) -> usize {
+        argmax(&self.votes(x))
+    }
+
+    /// Predicted class index of `x` and the decision nodes visited.
+    #[must_use]
+    pub fn predict_counting(&self, x: &[f32; NF]) -> (usize, usize) {
+        let mut votes = [0; NC];
+        let visited = self.count::<true>(x, &mut votes);
+        (argmax(&votes), visited)
+    }
+
+    /// Predicted original class label of `x`.
+    #[must_use]
+    pub fn predict_label(&self, x: &[f32; NF]) -> i64 {
+        let class = self.predict(x);
+        self.forest.labels.get(class).copied().unwrap_or_default()
+    }
+
+    /// Fraction of trees voting for each class.
+    #[must_use]
+    pub fn predict_proba(&self, x: &[f32; NF]) -> [f32; NC] {
+        crate::proba(self.votes(x), self.forest.roots.len())
+    }
+
+    /// Predicts a batch: `out[i]` gets the class index of `rows[i]`; extra
+    /// slots on either side are left alone. Returns the number of rows done.
+    pub fn predict_batch(&self, rows: &[[f32; NF]], out: &mut [usize]) -> usize {
+        crate::batch(rows, out, |row| self.predict(row))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stump keys: `key(t) + 1`.
+    const fn k(t: f32) -> u32 {
+        key(t) + 1
+    }
+
+    /// Three classes (labels 10, 20, 30), one feature, two trees:
+    /// tree 0: `x <= 0.5 ? (x <= -1 ? class 2 : class 0) : class 1`
+    /// (records: 0 root, 1 forward to class 1, 2 the inner node);
+    /// tree 1: a bare leaf of class 2 (root = a leaf slot).
+    /// Slots `[0, 2, 1]`, tally 4, leaf base 4.
+    const KEYS: [u32; 3] = [k(0.5), 0, k(-1.0)];
+    const COLUMNS: [u8; 3] = [0; 3];
+    /// Record 0: children at 1 (false) and 2 (true); record 1: forward to
+    /// slot 2 (= 6); record 2: false child slot 0 (= 4), true child slot 1.
+    const DELTAS: [u8; 3] = [1, 5, 2];
+    const SLOTS: [u8; 3] = [0, 2, 1];
+    const ROOTS: [u8; 2] = [0, 5];
+
+    fn forest() -> Sibling<'static, u8> {
+        Sibling::<u8>::new(1, &[10, 20, 30], &ROOTS, &KEYS, &COLUMNS, &DELTAS, &SLOTS).unwrap()
+    }
+
+    #[test]
+    fn steps_follow_the_prediction_rules() {
+        let forest = forest();
+        assert_eq!((leaf_base(3, 3), tally_len(3)), (4, 4));
+        for (x, votes, visits) in [
+            (-2.0, [0, 0, 2], 2),
+            (-1.0, [0, 0, 2], 2),
+            ((-1.0f32).next_up(), [1, 0, 1], 2),
+            (0.5, [1, 0, 1], 2),
+            (0.5f32.next_up(), [0, 1, 1], 1),
+            (f32::NEG_INFINITY, [0, 0, 2], 2),
+            (f32::INFINITY, [0, 1, 1], 1),
+            (f32::NAN, [0, 1, 1], 1),
+        ] {
+            let mut v = [0; 3];
+            let (class, visited) = forest.predict_counting(&[x], &mut v).unwrap();
+            assert_eq!((v, visited), (votes, visits), "x = {x}");
+            assert_eq!(class, argmax(&votes));
+        }
+        assert_eq!(
+            forest.predict_into(&[0.0, 1.0], &mut [0; 3]),
+            Err(Error::InputLengthMismatch {
+                expected: 1,
+                found: 2
+            })
+        );
+        assert_eq!(
+            forest.votes_into(&[0.0], &mut [0; 2]),
+            Err(Error::VotesLengthMismatch {
+                expected: 3,
+                found: 2
+            })
+        );
+    }
+
+    #[test]
+    fn a_typed_model_with_an_enum_column_walks_alike() {
+        static COLUMNS2: [Column2; 3] = [Column2::C1; 3];
+        static MODEL: SiblingModel<'static, u8, Column2, 2, 3, 2, 4> =
+            match Sibling::<u8, Column2>::new(
+                2,
+                &[10, 20, 30],
+                &ROOTS,
+                &KEYS,
+                &COLUMNS2,
+                &DELTAS,
+                &SLOTS,
+            ) {
+                Ok(forest) => match SiblingModel::new(forest) {
+                    Ok(model) => model,
+                    Err(_) => panic!("shape"),
+                },
+                Err(_) => panic!("tables"),
+            };
+        let runtime = forest();
+        for x in [-2.0, -1.0, 0.0, 0.5, 1.0, f32::NAN, f32::INFINITY] {
+            let mut v = [0; 3];
+            let (class, visited) = runtime.predict_counting(&[x], &mut v).unwrap();
+            // The model reads column 1.
+            assert_eq!(MODEL.votes(&[9.0, x]), v);
+            assert_eq!(MODEL.predict_counting(&[9.0, x]), (class, visited));
+            assert_eq!(MODEL.predict_label(&[9.0, x]), [10, 20, 30][class]);
+        }
+        let too_wide = Sibling::<u8, Column2>::new(
+            2,
+            &[10, 20, 30],
+            &ROOTS,
+            &KEYS,
+            &COLUMNS2,
+            &DELTAS,
+            &SLOTS,
+        )
+        .unwrap();
+        assert_eq!(
+            SiblingModel::<u8, Column2, 2, 3, 4, 4>::new(too_wide).unwrap_err(),
+            Error::PackedShape
+        );
+        assert_eq!(
+            SiblingModel::<u8, Column2, 2, 3, 2, 8>::new(too_wide).unwrap_err(),
+            Error::PackedShape
+        );
+    }
+
+    #[test]
+    fn two_alternating_classes_are_counted_by_the_low_bit() {
+        // One stump per tree, `x <= 0 ? class 1 : class 0`: slots [0, 1], the
+        // leaf pair at base 2 (false 0, true 1); a leaf root of class 1.
+        let keys = [k(0.0), k(0.0)];
+        let deltas = [2u8, 1];
+        let forest =
+            Sibling::<u8>::new(1, &[5, 6], &[0, 1, 3], &keys, &[0, 0], &deltas, &[0, 1]).unwrap();
+        assert!(forest.alternating);
+        assert_eq!(forest.predict_counting(&[0.0], &mut [0; 2]), Ok((1, 2)));
+        let mut v = [0; 2];
+        assert_eq!(forest.predict_counting(&[1.0], &mut v), Ok((0, 2)));
+        assert_eq!(v, [2, 1]);
+        // Slots [1, 0] are not alternating from 0: the tally counts them.
+        let swapped =
+            Sibling::<u8>::new(1, &[5, 6], &[0, 1, 3], &keys, &[0, 0], &deltas, &[1, 0]).unwrap();
+        assert!(!swapped.alternating);
+        assert_eq!(swapped.predict_counting(&[1.0], &mut v), Ok((1, 2)));
+        assert_eq!(v, [1, 2]);
+    }
+
+    #[test]
+    fn validation_names_the_broken_part() {
+        fn n(keys: &[u32], deltas: &[u8], roots: &[u8], slots: &[u8]) -> Result<(), Error> {
+            Sibling::<u8>::new(
+                1,
+                &[10, 20, 30],
+                roots,
+                keys,
+                &[0; 3][..keys.len()],
+                deltas,
+                slots,
+            )
+            .map(|_| ())
+        }
+        assert!(n(&KEYS, &DELTAS, &ROOTS, &SLOTS).is_ok());
+        // A delta of 0 would loop forever; one into the gap between the
+        // records and the leaf base, or past the last slot.
+        for d in [0, 1, 5] {
+            assert_eq!(
+                n(&KEYS, &[1, 5, d], &ROOTS, &SLOTS),
+                Err(Error::NodeChildOutOfRange { node: 2 }),
+                "delta {d}"
+            );
+        }
+        // The true child (one past the false one) must be valid too, but a
+        // forwarding record (key 0) has none.
+        assert_eq!(
+            n(&KEYS, &[1, 5, 4], &ROOTS, &SLOTS),
+            Err(Error::NodeChildOutOfRange { node: 2 })
+        );
+        assert!(n(&[k(0.5), 0, 0], &[1, 5, 4], &ROOTS, &SLOTS).is_ok());
+        assert_eq!(
+            n(&KEYS, &DELTAS, &[0, 3], &SLOTS),
+            Err(Error::RootOutOfRange { tree: 1 })
+        );
+        assert_eq!(n(&KEYS, &DELTAS, &ROOTS, &[0, 2, 3]), Err(Error::LeafSlots));
+        assert_eq!(n(&KEYS, &DELTAS, &ROOTS, &[]), Err(Error::LeafSlots));
+        assert_eq!(
+            n(&[k(0.5), 0, key(f32::NAN)], &DELTAS, &ROOTS, &SLOTS),
+            Err(Error::NodeThresholdNan { node: 2 })
+        );
+        assert_eq!(
+            n(&KEYS, &DELTAS[..2], &ROOTS, &SLOTS),
+            Err(Error::NodeTablesLengthMismatch)
+        );
+        assert_eq!(
+            Sibling::<u8>::new(1, &[1, 2], &ROOTS, &KEYS, &[0, 1, 0], &DELTAS, &[0, 1])
+                .unwrap_err(),
+            Error::NodeFeatureOutOfRange { node: 1 }
+        );
+        // 254 records and 3 slots: the leaf base 256 does not fit `u8`.
+        let keys = [0u32; 254];
+        let deltas = [1u8; 254];
+        assert_eq!(
+            Sibling::<u8>::new(1, &[1, 2, 3], &[0], &keys, &[0; 254], &deltas, &SLOTS).unwrap_err(),
+            Error::ChildIndexTypeTooNarrow
+        );
+        assert_eq!(
+            Sibling::<u8>::new(1, &[1], &[], &[], &[], &[], &[0]).unwrap_err(),
+            Error::NoTrees
+        );
+    }
+}
