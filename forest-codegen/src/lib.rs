@@ -33,8 +33,10 @@
 
 pub mod artifact;
 pub mod packed;
+pub mod sibling;
 
 pub use packed::PackedTables;
+pub use sibling::SiblingTables;
 
 use artifact::{ArtifactError, Model, ModelError, Node, Tree};
 use proc_macro2::{Literal, TokenStream};
@@ -87,6 +89,16 @@ pub enum CodegenError {
         /// Classes of the model.
         classes: usize,
     },
+    /// The sibling layout cannot hold the model: more than 256 features or
+    /// classes, or more leaf slots than [`forest_core::sibling::MAX_LEAF_SLOTS`].
+    SiblingDoesNotFit {
+        /// Features of the model.
+        features: usize,
+        /// Classes of the model.
+        classes: usize,
+        /// Leaf slots the model needs (0 if the features or classes do not fit).
+        slots: usize,
+    },
     /// `FOREST_LAYOUT` names no layout.
     UnknownLayout(String),
 }
@@ -114,9 +126,18 @@ impl fmt::Display for CodegenError {
                 "the packed layout cannot hold {features} features and {classes} classes \
                  in a 16-bit word (use the wide layout: FOREST_LAYOUT=wide)"
             ),
+            CodegenError::SiblingDoesNotFit {
+                features,
+                classes,
+                slots,
+            } => write!(
+                f,
+                "the sibling layout cannot hold {features} features, {classes} classes and \
+                 {slots} leaf slots (at most 256 each; use FOREST_LAYOUT=packed or wide)"
+            ),
             CodegenError::UnknownLayout(v) => write!(
                 f,
-                "FOREST_LAYOUT={v:?} names no table layout (use wide, packed, dense or auto)"
+                "FOREST_LAYOUT={v:?} names no table layout (use wide, packed, dense, sibling or auto)"
             ),
             CodegenError::MissingEnv(var) => {
                 write!(
@@ -434,6 +455,11 @@ pub enum TableLayout {
     /// to back, for the least flash; each step spends a few more
     /// instructions unpacking its word.
     Dense,
+    /// [`forest_core::Sibling`] tables ([`SiblingTables`]): a `u32` key, a
+    /// `u8` column and one offset per record, a node's two children side by
+    /// side and leaves past the records, for the fewest instructions per
+    /// step on a small core. `static MODEL` is a [`forest_core::SiblingModel`].
+    Sibling,
 }
 
 impl TableLayout {
@@ -444,10 +470,11 @@ impl TableLayout {
             TableLayout::Wide => "wide",
             TableLayout::Packed => "packed",
             TableLayout::Dense => "dense",
+            TableLayout::Sibling => "sibling",
         }
     }
 
-    /// The layout for a `FOREST_LAYOUT` value (`wide`, `packed`, `dense`, or
+    /// The layout for a `FOREST_LAYOUT` value (`wide`, `packed`, `dense`, `sibling`, or
     /// `auto`/empty/unset for [`TableLayout::for_target`]) and the target's
     /// pointer width.
     ///
@@ -459,6 +486,7 @@ impl TableLayout {
             Some("wide") => Ok(TableLayout::Wide),
             Some("packed") => Ok(TableLayout::Packed),
             Some("dense") => Ok(TableLayout::Dense),
+            Some("sibling") => Ok(TableLayout::Sibling),
             None | Some("" | "auto") => Ok(TableLayout::for_target(pointer_width)),
             Some(other) => Err(CodegenError::UnknownLayout(other.to_owned())),
         }
@@ -590,6 +618,7 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
         TableLayout::Wide => wide_tokens(model, &rt)?,
         TableLayout::Packed => packed_tokens(PackedTables::from_model(model)?, &rt)?,
         TableLayout::Dense => packed_tokens(PackedTables::dense(model)?, &rt)?,
+        TableLayout::Sibling => sibling_tokens(SiblingTables::from_model(model)?, &rt)?,
     };
 
     let tokens = quote! {
@@ -615,7 +644,7 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
         pub const FEATURE_NAMES: [&str; N_FEATURES] = [#(#feature_names),*];
         /// Original label of each class index.
         pub const CLASS_LABELS: [i64; N_CLASSES] = [#(#labels),*];
-        /// The table layout of this model (`wide`, `packed` or `dense`).
+        /// The table layout of this model (`wide`, `packed`, `dense` or `sibling`).
         pub const LAYOUT: &str = #layout_name;
         const _: () = #rt::__codegen::check_format_version(#version);
         #tables
@@ -784,6 +813,86 @@ fn packed_tokens(tables: PackedTables, rt: &syn::Path) -> Result<TablesOut, Code
                     Err(_) => panic!("baked model: feature, class or key-row size does not match the tables"),
                 },
                 Err(_) => panic!("baked model: the packed tables are invalid"),
+            };
+    };
+    Ok((items, texts))
+}
+
+/// The sibling layout's tables and `static MODEL`.
+fn sibling_tokens(tables: SiblingTables, rt: &syn::Path) -> Result<TablesOut, CodegenError> {
+    tables.forest().map_err(CodegenError::Tables)?;
+    let rw = tables.ref_width();
+    let rw_ident = rw.ident();
+    let n_nodes = Literal::usize_unsuffixed(tables.n_nodes());
+    let n_forwards = Literal::usize_unsuffixed(tables.forwards);
+    let n_slots = Literal::usize_unsuffixed(tables.slots.len());
+    let width = tables.column_width();
+    let key_row = Literal::usize_unsuffixed(width);
+    let (column_type, column_text): (TokenStream, Box<dyn Fn(u8) -> String>) = if width <= 128 {
+        let enum_ident = format_ident!("Column{width}");
+        (
+            quote!(#rt::sibling::#enum_ident),
+            Box::new(|c| format!("ColumnType::C{c}")),
+        )
+    } else {
+        (quote!(u8), Box::new(|c| c.to_string()))
+    };
+    let tally = Literal::usize_unsuffixed(forest_core::sibling::tally_len(tables.slots.len()));
+    let roots = tables.roots.iter().map(|&r| rw.literal(r));
+    let slots = tables.slots.iter().map(|&c| Literal::u8_unsuffixed(c));
+    let texts = vec![
+        (
+            placeholder("keys"),
+            array_text(tables.keys.iter().map(|k| format!("{k:#010x}"))),
+        ),
+        (
+            placeholder("columns"),
+            array_text(tables.columns.iter().map(|&c| column_text(c))),
+        ),
+        (
+            placeholder("deltas"),
+            array_text(tables.deltas.iter().map(u32::to_string)),
+        ),
+    ];
+    let (keys, columns, deltas) = (&texts[0].0, &texts[1].0, &texts[2].0);
+    let rw_doc = format!(" Type of this model's root references and deltas (`{rw_ident}`).");
+    let items = quote! {
+        /// Records stored in the tables: decision nodes (single-class
+        /// subtrees folded) and forwarding records.
+        pub const N_NODES: usize = #n_nodes;
+        /// Forwarding records (a leaf whose sibling is a node).
+        pub const N_FORWARDS: usize = #n_forwards;
+        /// Leaf slots (leaf references past the records).
+        pub const N_LEAF_SLOTS: usize = #n_slots;
+        /// Length of the key row a prediction keeps on the stack.
+        pub const KEY_ROW: usize = #key_row;
+        /// Length of the leaf-slot tally a prediction keeps on the stack.
+        pub const TALLY: usize = #tally;
+        #[doc = #rw_doc]
+        pub type NodeRef = #rw_ident;
+        /// Type of this model's columns: exactly `KEY_ROW` values.
+        pub type ColumnType = #column_type;
+        const ROOTS: [NodeRef; N_TREES] = [#(#roots),*];
+        const KEYS: [u32; N_NODES] = #keys;
+        const COLUMNS: [ColumnType; N_NODES] = #columns;
+        const DELTAS: [NodeRef; N_NODES] = #deltas;
+        const LEAF_SLOTS: [u8; N_LEAF_SLOTS] = [#(#slots),*];
+        /// The baked model, validated at compile time.
+        pub static MODEL: #rt::SiblingModel<'static, NodeRef, ColumnType, N_FEATURES, N_CLASSES, KEY_ROW, TALLY> =
+            match #rt::Sibling::<NodeRef, ColumnType>::new(
+                N_FEATURES,
+                &CLASS_LABELS,
+                &ROOTS,
+                &KEYS,
+                &COLUMNS,
+                &DELTAS,
+                &LEAF_SLOTS,
+            ) {
+                Ok(forest) => match #rt::SiblingModel::new(forest) {
+                    Ok(model) => model,
+                    Err(_) => panic!("baked model: feature, class, key-row or tally size does not match the tables"),
+                },
+                Err(_) => panic!("baked model: the sibling tables are invalid"),
             };
     };
     Ok((items, texts))

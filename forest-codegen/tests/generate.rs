@@ -64,6 +64,19 @@ fn small_model_dense_golden() {
 }
 
 #[test]
+fn small_model_sibling_golden() {
+    let options = Options {
+        layout: TableLayout::Sibling,
+        ..Options::default()
+    };
+    let code = generate_with(&common::small(), &options).unwrap();
+    assert!(code.contains("pub const LAYOUT: &str = \"sibling\";"));
+    assert!(code.contains("::forest_core::SiblingModel"));
+    assert!(code.contains("pub type ColumnType = ::forest_core::sibling::Column"));
+    golden("small-sibling.rs", &code);
+}
+
+#[test]
 fn layout_choice_follows_forest_layout_and_the_target() {
     let choose = TableLayout::choose;
     assert_eq!(choose(None, Some("32")).unwrap(), TableLayout::Packed);
@@ -84,6 +97,10 @@ fn layout_choice_follows_forest_layout_and_the_target() {
     assert_eq!(
         choose(Some(" wide "), Some("32")).unwrap(),
         TableLayout::Wide
+    );
+    assert_eq!(
+        choose(Some("sibling"), Some("32")).unwrap(),
+        TableLayout::Sibling
     );
     let err = choose(Some("narrow"), None).unwrap_err();
     assert!(matches!(&err, CodegenError::UnknownLayout(v) if v == "narrow"));

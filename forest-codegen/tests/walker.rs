@@ -4,7 +4,7 @@
 mod common;
 
 use forest_codegen::artifact::{Model, Node, Tree};
-use forest_codegen::{CodegenError, PackedTables, Tables};
+use forest_codegen::{CodegenError, PackedTables, SiblingTables, Tables};
 use proptest::prelude::*;
 
 /// A random tree over `features` features and `classes` classes, as IR nodes
@@ -75,6 +75,11 @@ fn forest() -> impl Strategy<Value = Model> {
 /// up to 7 classes), so deep trees need escapes.
 fn crowded_forest() -> impl Strategy<Value = Model> {
     forest_of(100..129, 4..8)
+}
+
+/// Forests of many classes (up to 39): long leaf-slot sequences.
+fn many_class_forest() -> impl Strategy<Value = Model> {
+    forest_of(1..4, 8..40)
 }
 
 fn forest_of(
@@ -178,6 +183,171 @@ proptest! {
             }
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sibling_walker_matches_reference(
+        model in prop_oneof![forest(), crowded_forest(), many_class_forest()],
+        random in prop::collection::vec(prop::collection::vec(value(), 128), 0..20),
+    ) {
+        let tables = SiblingTables::from_model(&model).unwrap();
+        let forest = tables.forest().unwrap();
+        let packed_tables = PackedTables::from_model(&model);
+        // Records are the decision nodes left after folding, plus one
+        // forwarding record per leaf paired with a node.
+        prop_assert!(forest.n_nodes() - tables.forwards <= model.n_decision_nodes());
+        prop_assert_eq!(tables.keys.iter().filter(|&&k| k == 0).count(), tables.forwards);
+        // Every pair of leaf classes a node needs is adjacent in the slots.
+        for nodes in model.trees.iter().map(|t| &t.nodes) {
+            for node in nodes {
+                if let Node::Split { left, right, .. } = *node
+                    && let (Node::Leaf { class: t }, Node::Leaf { class: f }) =
+                        (&nodes[left as usize], &nodes[right as usize])
+                    && t != f
+                {
+                    let pair = [*f as u8, *t as u8];
+                    prop_assert!(tables.slots.windows(2).any(|w| w == pair), "pair {:?}", pair);
+                }
+            }
+        }
+        if model.n_classes() == 2 {
+            prop_assert!(tables.slots.iter().enumerate().all(|(p, &c)| usize::from(c) == p % 2));
+        }
+        let mut votes = vec![0u32; model.n_classes()];
+        let mut packed_votes = vec![0u32; model.n_classes()];
+        for row in rows_for(&model, random) {
+            let (class, visited) = forest.predict_counting(&row, &mut votes).unwrap();
+            prop_assert_eq!(&votes, &model.reference_votes(&row), "row {:?}", row);
+            prop_assert_eq!(class, model.reference_predict(&row), "row {:?}", row);
+            // The same decision nodes as the packed walk (forwarding records
+            // are not decisions).
+            if let Ok(packed) = &packed_tables {
+                let (_, packed_visited) = packed
+                    .forest()
+                    .unwrap()
+                    .predict_counting(&row, &mut packed_votes)
+                    .unwrap();
+                prop_assert_eq!(visited, packed_visited, "row {:?}", row);
+            }
+        }
+    }
+}
+
+#[test]
+fn sibling_folds_single_class_subtrees_and_leaf_roots() {
+    let model = common::small();
+    let tables = SiblingTables::from_model(&model).unwrap();
+    // The small model's leaf-only tree is a root reference to a leaf slot.
+    assert!(
+        tables
+            .roots
+            .iter()
+            .any(|&r| r as usize >= tables.leaf_base())
+    );
+    let same = common::model(
+        1,
+        vec![5, 6],
+        vec![Tree {
+            nodes: vec![
+                Node::Split {
+                    feature: 0,
+                    threshold: 1.0,
+                    left: 1,
+                    right: 2,
+                },
+                Node::Leaf { class: 1 },
+                Node::Leaf { class: 1 },
+            ],
+        }],
+    );
+    let folded = SiblingTables::from_model(&same).unwrap();
+    assert_eq!(folded.n_nodes(), 0);
+    assert_eq!(folded.slots, vec![0, 1]);
+    assert_eq!(folded.roots, vec![1]);
+    assert_eq!(
+        folded
+            .forest()
+            .unwrap()
+            .predict_counting(&[f32::NAN], &mut [0; 2]),
+        Ok((1, 0))
+    );
+}
+
+#[test]
+fn sibling_lays_children_side_by_side_and_forwards_leaves_paired_with_nodes() {
+    // x0 <= 0 ? (x0 <= -1 ? class 2 : class 0) : class 1, three classes.
+    let model = common::model(
+        1,
+        vec![7, 8, 9],
+        vec![Tree {
+            nodes: vec![
+                Node::Split {
+                    feature: 0,
+                    threshold: 0.0,
+                    left: 1,
+                    right: 4,
+                },
+                Node::Split {
+                    feature: 0,
+                    threshold: -1.0,
+                    left: 2,
+                    right: 3,
+                },
+                Node::Leaf { class: 2 },
+                Node::Leaf { class: 0 },
+                Node::Leaf { class: 1 },
+            ],
+        }],
+    );
+    let t = SiblingTables::from_model(&model).unwrap();
+    // Root, then its children: the false one (a forward to class 1) and
+    // the true one (the inner node), whose leaves are the slot pair (0, 2).
+    assert_eq!(t.n_nodes(), 3);
+    assert_eq!(t.forwards, 1);
+    assert_eq!(t.keys[1], 0);
+    assert_eq!(t.deltas[0], 1);
+    assert_eq!(t.roots, vec![0]);
+    let base = t.leaf_base();
+    assert_eq!(base % t.slots.len().next_power_of_two(), 0);
+    let slot = |r: usize| t.slots[r - base];
+    assert_eq!(slot(1 + t.deltas[1] as usize), 1);
+    let pair = 2 + t.deltas[2] as usize;
+    assert_eq!((slot(pair), slot(pair + 1)), (0, 2));
+    let forest = t.forest().unwrap();
+    for (x, class, visits) in [
+        (-2.0, 2, 2),
+        (-1.0, 2, 2),
+        ((-1.0f32).next_up(), 0, 2),
+        ((-1.0f32).next_down(), 2, 2),
+        (0.0, 0, 2),
+        (-0.0, 0, 2),
+        (f32::MIN_POSITIVE, 1, 1),
+        (f32::NEG_INFINITY, 2, 2),
+        (f32::INFINITY, 1, 1),
+        (f32::NAN, 1, 1),
+    ] {
+        assert_eq!(
+            forest.predict_counting(&[x], &mut [0; 3]),
+            Ok((class, visits)),
+            "x = {x}"
+        );
+    }
+}
+
+#[test]
+fn sibling_refuses_models_it_cannot_hold() {
+    let model = common::model(257, vec![0, 1], vec![wide_tree(2, 2)]);
+    assert!(matches!(
+        SiblingTables::from_model(&model),
+        Err(CodegenError::SiblingDoesNotFit {
+            features: 257,
+            classes: 2,
+            ..
+        })
+    ));
 }
 
 #[test]
