@@ -11,7 +11,8 @@ fn main() {
     edge_model().write(&edge).expect("write the edge fixture");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // Every fixture in every layout: `<name>.rs` wide, `<name>_packed.rs`
-    // packed, `<name>_dense.rs` the packed layout's dense form.
+    // packed, `<name>_dense.rs` the packed layout's dense form,
+    // `<name>_sibling.rs` the sibling layout.
     for (model, name) in [
         (edge, "edge"),
         (root.join("../models/seed.forest"), "seed"),
@@ -30,6 +31,12 @@ fn main() {
             &out,
             &format!("{name}_dense.rs"),
             TableLayout::Dense,
+        );
+        bake(
+            &model,
+            &out,
+            &format!("{name}_sibling.rs"),
+            TableLayout::Sibling,
         );
     }
     println!("cargo:rerun-if-changed=build.rs");

@@ -71,3 +71,27 @@ pub mod tie4_dense {
 pub mod multi_dense {
     include!(concat!(env!("OUT_DIR"), "/multi_dense.rs"));
 }
+
+/// The edge forest in the sibling layout.
+#[allow(clippy::all, missing_docs)]
+pub mod edge_sibling {
+    include!(concat!(env!("OUT_DIR"), "/edge_sibling.rs"));
+}
+
+/// The default model in the sibling layout.
+#[allow(clippy::all, missing_docs)]
+pub mod seed_sibling {
+    include!(concat!(env!("OUT_DIR"), "/seed_sibling.rs"));
+}
+
+/// The four-tree fixture in the sibling layout.
+#[allow(clippy::all, missing_docs)]
+pub mod tie4_sibling {
+    include!(concat!(env!("OUT_DIR"), "/tie4_sibling.rs"));
+}
+
+/// The three-class fixture in the sibling layout.
+#[allow(clippy::all, missing_docs)]
+pub mod multi_sibling {
+    include!(concat!(env!("OUT_DIR"), "/multi_sibling.rs"));
+}

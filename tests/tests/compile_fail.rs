@@ -120,3 +120,26 @@ fn corrupt_packed_tables_do_not_compile() {
         "{stderr}"
     );
 }
+
+#[test]
+fn corrupt_sibling_tables_do_not_compile() {
+    let code = generated_edge(forest_codegen::TableLayout::Sibling);
+    let (ok, stderr) = build("sibling_ok", &code);
+    assert!(ok, "generated sibling code must compile:\n{stderr}");
+
+    // Delta 0 set on record 0: its false child would be itself.
+    let table = code
+        .find("const DELTAS: [NodeRef; N_NODES] = [")
+        .expect("deltas table");
+    let at = table + code[table..].find("= [").unwrap() + 3;
+    let at = at + code[at..].find(|c: char| c.is_ascii_digit()).unwrap();
+    let end = at + code[at..].find(',').unwrap();
+    let looped = format!("{}0{}", &code[..at], &code[end..]);
+    assert_ne!(looped, code);
+    let (ok, stderr) = build("sibling_self_loop", &looped);
+    assert!(!ok, "a sibling self-loop must not compile");
+    assert!(
+        stderr.contains("baked model: the sibling tables are invalid"),
+        "{stderr}"
+    );
+}

@@ -2,7 +2,7 @@
 //! interpreter on every special value at and around every threshold.
 
 use forest_codegen::artifact::{Model, Node};
-use forest_tests::{edge, edge_dense, edge_packed};
+use forest_tests::{edge, edge_dense, edge_packed, edge_sibling};
 
 fn artifact() -> Model {
     let path = std::path::Path::new(env!("OUT_DIR")).join("edge.forest");
@@ -55,6 +55,13 @@ fn baked_edge_forest_matches_the_reference_on_every_special_value() {
                 assert_eq!(edge_packed::MODEL.predict(&row), baked);
                 assert_eq!(edge_dense::MODEL.votes(&row), edge::MODEL.votes(&row));
                 assert_eq!(edge_dense::MODEL.predict(&row), baked);
+                assert_eq!(edge_sibling::MODEL.votes(&row), edge::MODEL.votes(&row));
+                assert_eq!(edge_sibling::MODEL.predict(&row), baked);
+                assert_eq!(
+                    edge_sibling::MODEL.predict_counting(&row),
+                    edge_packed::MODEL.predict_counting(&row),
+                    "same decision nodes visited, row {row:?}"
+                );
                 checked += 1;
             }
         }
@@ -71,10 +78,25 @@ fn metadata_is_baked() {
     assert_eq!(edge::FINGERPRINT.len(), 64);
     assert_eq!(edge::N_DECISION_NODES, 7);
     assert_eq!(
-        (edge::LAYOUT, edge_packed::LAYOUT, edge_dense::LAYOUT),
-        ("wide", "packed", "dense")
+        (
+            edge::LAYOUT,
+            edge_packed::LAYOUT,
+            edge_dense::LAYOUT,
+            edge_sibling::LAYOUT
+        ),
+        ("wide", "packed", "dense", "sibling")
     );
     assert_eq!(edge_dense::FINGERPRINT, edge::FINGERPRINT);
+    assert_eq!(edge_sibling::FINGERPRINT, edge::FINGERPRINT);
+    // Three features: a 4-value column enum, a 4-entry key row; the 6 trees'
+    // 7 decision nodes and the leaves paired with a node as records.
+    assert_eq!(edge_sibling::KEY_ROW, 4);
+    assert_eq!(
+        edge_sibling::N_NODES,
+        edge_sibling::N_DECISION_NODES + edge_sibling::N_FORWARDS
+    );
+    // Tree 0's first two splits pair a leaf (true side) with a node.
+    assert_eq!(edge_sibling::N_FORWARDS, 2);
     assert_eq!(edge_packed::FINGERPRINT, edge::FINGERPRINT);
     assert_eq!(
         (edge_packed::N_TREES, edge_packed::N_DECISION_NODES),

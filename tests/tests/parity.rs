@@ -5,7 +5,7 @@
 //! uses.
 
 use forest_codegen::artifact::{Model, Node};
-use forest_codegen::{PackedTables, Tables};
+use forest_codegen::{PackedTables, SiblingTables, Tables};
 use forest_train::data::load_csv;
 use forest_train::train::{TrainConfig, fit};
 use std::path::{Path, PathBuf};
@@ -65,11 +65,11 @@ struct Baked {
 
 /// Checks one fixture, baked in each layout; returns how many checked rows
 /// had tied top votes.
-fn check(artifact: &str, train: &str, test: Option<&str>, layouts: [Baked; 3]) -> usize {
+fn check(artifact: &str, train: &str, test: Option<&str>, layouts: [Baked; 4]) -> usize {
     let (model, fp) = Model::read(repo(artifact)).unwrap();
     assert_eq!(
         layouts.each_ref().map(|b| b.layout),
-        ["wide", "packed", "dense"],
+        ["wide", "packed", "dense", "sibling"],
         "every layout baked"
     );
     for baked in &layouts {
@@ -104,6 +104,8 @@ fn check(artifact: &str, train: &str, test: Option<&str>, layouts: [Baked; 3]) -
     let packed = packed_tables.forest().unwrap();
     let dense_tables = PackedTables::dense(&model).unwrap();
     let dense = dense_tables.forest().unwrap();
+    let sibling_tables = SiblingTables::from_model(&model).unwrap();
+    let sibling = sibling_tables.forest().unwrap();
     let mut votes = vec![0; model.n_classes()];
     let mut packed_votes = vec![0; model.n_classes()];
     let mut ties = 0;
@@ -125,6 +127,20 @@ fn check(artifact: &str, train: &str, test: Option<&str>, layouts: [Baked; 3]) -
             "{artifact} run-time dense tables: row {row:?}"
         );
         assert_eq!(packed_votes, votes, "{artifact}: dense votes, row {row:?}");
+        let (class, sibling_visits) = sibling.predict_counting(row, &mut packed_votes).unwrap();
+        assert_eq!(
+            model.class_labels[class], want,
+            "{artifact} run-time sibling tables: row {row:?}"
+        );
+        assert_eq!(
+            packed_votes, votes,
+            "{artifact}: sibling votes, row {row:?}"
+        );
+        let (_, packed_visits) = packed.predict_counting(row, &mut packed_votes).unwrap();
+        assert_eq!(
+            sibling_visits, packed_visits,
+            "{artifact}: sibling and packed visit the same decision nodes, row {row:?}"
+        );
         for baked in &layouts {
             let layout = baked.layout;
             assert_eq!(
@@ -189,7 +205,12 @@ fn seed_model_matches_smartcore() {
         "models/seed.forest",
         "data/seed-train.csv",
         Some("data/seed-test.csv"),
-        [baked!(seed), baked!(seed_packed), baked!(seed_dense)],
+        [
+            baked!(seed),
+            baked!(seed_packed),
+            baked!(seed_dense),
+            baked!(seed_sibling),
+        ],
     );
 }
 
@@ -199,7 +220,12 @@ fn even_forest_ties_match_smartcore() {
         "tests/fixtures/tie4.forest",
         "data/seed-train.csv",
         Some("data/seed-test.csv"),
-        [baked!(tie4), baked!(tie4_packed), baked!(tie4_dense)],
+        [
+            baked!(tie4),
+            baked!(tie4_packed),
+            baked!(tie4_dense),
+            baked!(tie4_sibling),
+        ],
     );
     assert!(
         ties > 10,
@@ -214,6 +240,11 @@ fn three_class_model_matches_smartcore() {
         "tests/fixtures/multi.forest",
         "tests/fixtures/multi.csv",
         None,
-        [baked!(multi), baked!(multi_packed), baked!(multi_dense)],
+        [
+            baked!(multi),
+            baked!(multi_packed),
+            baked!(multi_dense),
+            baked!(multi_sibling),
+        ],
     );
 }
