@@ -14,7 +14,7 @@
 //!   search path for cortex-m-rt's `link.x`.
 
 use forest_codegen::artifact::Model;
-use forest_codegen::{Generated, Layout, PackedTables, TableLayout, Tables, Width};
+use forest_codegen::{Generated, Layout, PackedTables, SiblingTables, TableLayout, Tables, Width};
 use proc_macro2::Literal;
 use quote::quote;
 use std::env;
@@ -187,6 +187,54 @@ fn write_table_images(
                     width: root.bytes(),
                     per_node: false,
                     bytes: int(root, &tables.roots),
+                },
+                labels,
+            ];
+            (tables.n_nodes(), tables.roots.len(), images)
+        }
+        TableLayout::Sibling => {
+            let tables = SiblingTables::from_model(model)?;
+            let r = tables.ref_width();
+            let images = vec![
+                Image {
+                    name: "keys",
+                    rust_type: "[u32]",
+                    count: tables.keys.len(),
+                    width: 4,
+                    per_node: true,
+                    bytes: le(tables.keys.iter().map(|k| k.to_le_bytes())),
+                },
+                Image {
+                    name: "columns",
+                    rust_type: "[ColumnType]",
+                    count: tables.columns.len(),
+                    width: 1,
+                    per_node: true,
+                    bytes: tables.columns.clone(),
+                },
+                Image {
+                    name: "deltas",
+                    rust_type: "[NodeRef]",
+                    count: tables.deltas.len(),
+                    width: r.bytes(),
+                    per_node: true,
+                    bytes: int(r, &tables.deltas),
+                },
+                Image {
+                    name: "roots",
+                    rust_type: "[NodeRef]",
+                    count: tables.roots.len(),
+                    width: r.bytes(),
+                    per_node: false,
+                    bytes: int(r, &tables.roots),
+                },
+                Image {
+                    name: "leaf_slots",
+                    rust_type: "[u8]",
+                    count: tables.slots.len(),
+                    width: 1,
+                    per_node: false,
+                    bytes: tables.slots.clone(),
                 },
                 labels,
             ];

@@ -2,7 +2,7 @@
 //!
 //! * `cargo xtask firmware [--target T]… [--no-size]` runs the firmware
 //!   library's host unit tests, builds `firmware-example` for every target (release profile;
-//!   the Cortex-M4F twice, the second time with `FOREST_LAYOUT=dense`), runs each under QEMU (wrapped in
+//!   the Cortex-M4F three times, also with `FOREST_LAYOUT=dense` and `=sibling`), runs each under QEMU (wrapped in
 //!   `timeout`), requires `N passed, 0 failed` and exit status 0 from each,
 //!   then proves the check can fail (a self-test with a vectors file whose
 //!   `predicted` column is corrupted must exit non-zero with `0 passed`) and
@@ -139,18 +139,21 @@ impl Options {
         if opts.targets.is_empty() {
             opts.targets = TARGETS.to_vec();
         }
-        // The Cortex-M4F also runs the flash-smallest layout, right after
-        // the default one (the dense form of the packed layout).
+        // The Cortex-M4F also runs the flash-smallest layout (the dense form
+        // of the packed layout) and the fastest one (the sibling layout),
+        // right after the default one.
         if let Some(i) = opts
             .targets
             .iter()
             .position(|t| t.triple == TARGETS[0].triple)
         {
-            let dense = Target {
-                layout: Some("dense"),
-                ..opts.targets[i]
-            };
-            opts.targets.insert(i + 1, dense);
+            for (k, layout) in ["dense", "sibling"].into_iter().enumerate() {
+                let variant = Target {
+                    layout: Some(layout),
+                    ..opts.targets[i]
+                };
+                opts.targets.insert(i + 1 + k, variant);
+            }
         }
         Ok(opts)
     }
@@ -1012,6 +1015,14 @@ fn find_tables(
         ],
         "packed" => &["keys", "words", "roots", "class_labels"],
         "dense" => &["keys", "word_bytes", "roots", "class_labels"],
+        "sibling" => &[
+            "keys",
+            "columns",
+            "deltas",
+            "roots",
+            "leaf_slots",
+            "class_labels",
+        ],
         other => bail!("tables.txt names no known layout (`{other}`)"),
     };
     let mut names: Vec<&str> = found.iter().map(|t| t.name.as_str()).collect();
@@ -1029,7 +1040,7 @@ fn find_tables(
 #[derive(Debug)]
 struct Report {
     target: Target,
-    /// The table layout baked (`wide`, `packed` or `dense`).
+    /// The table layout baked (`wide`, `packed`, `dense` or `sibling`).
     layout: String,
     model: (String, String),
     flash: u64,
@@ -1226,10 +1237,12 @@ fn markdown(reports: &[Report], inputs: &Inputs) -> String {
          * **layout**: the generator's table layout for the target (`packed` on these 32-bit \
          cores unless `FOREST_LAYOUT` says otherwise; see the README); the Cortex-M4F is also \
          built with `FOREST_LAYOUT=dense`, the packed layout's dense form (words only as wide \
-         as the model needs, for the least flash).\n\
+         as the model needs, for the least flash), and with `FOREST_LAYOUT=sibling` (a node's \
+         children side by side, leaves past the records: the fewest instructions).\n\
          * **model tables**: every table of that layout (wide: thresholds, features, true/false \
          children, roots, class labels; packed: threshold keys, node words, roots, class labels; \
-         dense: the same with the words bit-packed in a byte table): each found through the firmware's `model::TABLE_*` reference, which \
+         dense: the same with the words bit-packed in a byte table; sibling: keys, columns, \
+         deltas, roots, leaf slots, class labels): each found through the firmware's `model::TABLE_*` reference, which \
          must point at exactly the bytes the generator emitted (build.rs writes them out); all in \
          flash, none in RAM, node tables stored once (asserted).\n\
          * **predict code**: the ELF sizes of every function that executed while `predict` ran \
@@ -1242,7 +1255,8 @@ fn markdown(reports: &[Report], inputs: &Inputs) -> String {
          before each call).\n\
          * **instructions / prediction**: instructions QEMU executed from `predict`'s entry until \
          its return, summed over the rows and divided by the calls; **nodes visited / row** from \
-         `predict_counting` (stored nodes: the packed layout folds single-class subtrees).\n"
+         `predict_counting` (stored nodes: the packed and sibling layouts fold single-class \
+         subtrees; the sibling layout's forwarding records are steps, not decision nodes).\n"
     );
     for r in reports {
         let _ = writeln!(md, "## `{}`\n", r.target.label());
@@ -1287,7 +1301,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_m4f_also_runs_the_dense_layout() {
+    fn the_m4f_also_runs_the_dense_and_sibling_layouts() {
         let labels = |args: &[&str]| {
             let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
             Options::parse(&args)
@@ -1302,6 +1316,7 @@ mod tests {
             [
                 "thumbv7em-none-eabihf",
                 "thumbv7em-none-eabihf (dense)",
+                "thumbv7em-none-eabihf (sibling)",
                 "thumbv7m-none-eabi",
                 "thumbv6m-none-eabi"
             ]
@@ -1312,7 +1327,11 @@ mod tests {
         );
         assert_eq!(
             labels(&["--target", "thumbv7em-none-eabihf", "--no-size"]),
-            ["thumbv7em-none-eabihf", "thumbv7em-none-eabihf (dense)"]
+            [
+                "thumbv7em-none-eabihf",
+                "thumbv7em-none-eabihf (dense)",
+                "thumbv7em-none-eabihf (sibling)"
+            ]
         );
     }
 
