@@ -824,6 +824,7 @@ fn sibling_tokens(tables: SiblingTables, rt: &syn::Path) -> Result<TablesOut, Co
     let rw = tables.ref_width();
     let rw_ident = rw.ident();
     let n_nodes = Literal::usize_unsuffixed(tables.n_nodes());
+    let n_entries = Literal::usize_unsuffixed(tables.n_entries());
     let n_forwards = Literal::usize_unsuffixed(tables.forwards);
     let n_slots = Literal::usize_unsuffixed(tables.slots.len());
     let width = tables.column_width();
@@ -860,6 +861,9 @@ fn sibling_tokens(tables: SiblingTables, rt: &syn::Path) -> Result<TablesOut, Co
         /// Records stored in the tables: decision nodes (single-class
         /// subtrees folded) and forwarding records.
         pub const N_NODES: usize = #n_nodes;
+        /// Entries of the per-entry tables: the records, padding up to the
+        /// first leaf reference, then a sink (a self-loop) per leaf slot.
+        pub const N_ENTRIES: usize = #n_entries;
         /// Forwarding records (a leaf whose sibling is a node).
         pub const N_FORWARDS: usize = #n_forwards;
         /// Leaf slots (leaf references past the records).
@@ -873,9 +877,9 @@ fn sibling_tokens(tables: SiblingTables, rt: &syn::Path) -> Result<TablesOut, Co
         /// Type of this model's columns: exactly `KEY_ROW` values.
         pub type ColumnType = #column_type;
         const ROOTS: [NodeRef; N_TREES] = [#(#roots),*];
-        const KEYS: [u32; N_NODES] = #keys;
-        const COLUMNS: [ColumnType; N_NODES] = #columns;
-        const DELTAS: [NodeRef; N_NODES] = #deltas;
+        const KEYS: [u32; N_ENTRIES] = #keys;
+        const COLUMNS: [ColumnType; N_ENTRIES] = #columns;
+        const DELTAS: [NodeRef; N_ENTRIES] = #deltas;
         const LEAF_SLOTS: [u8; N_LEAF_SLOTS] = [#(#slots),*];
         /// The baked model, validated at compile time.
         pub static MODEL: #rt::SiblingModel<'static, NodeRef, ColumnType, N_FEATURES, N_CLASSES, KEY_ROW, TALLY> =

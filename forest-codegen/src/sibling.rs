@@ -25,12 +25,17 @@ pub struct SiblingTables {
     /// Root reference of each tree, in the model's order: a record, or a
     /// leaf slot (`leaf_base + slot`).
     pub roots: Vec<u32>,
-    /// Per record: `key(threshold) + 1`, or 0 for a forwarding record.
+    /// Records: decision nodes and forwarding records. The per-entry
+    /// tables hold them, then padding up to the leaf base, then one sink per
+    /// leaf slot (key, column and delta 0: a self-loop).
+    pub n_nodes: usize,
+    /// Per entry: `key(threshold) + 1`, or 0 for a forwarding record or a
+    /// sink.
     pub keys: Vec<u32>,
-    /// Per record: the feature it reads (0 for a forwarding record).
+    /// Per entry: the feature it reads (0 for a forwarding record or a sink).
     pub columns: Vec<u8>,
-    /// Per record: the offset of its false child (its true child is one
-    /// further).
+    /// Per entry: the offset of its false child (its true child is one
+    /// further); 0 for a sink.
     pub deltas: Vec<u32>,
     /// The class of each leaf slot.
     pub slots: Vec<u8>,
@@ -59,8 +64,11 @@ struct Record {
 /// (in that order) at least once, then every class of `singles` it does not
 /// hold yet. Two classes get `0, 1` and, if `(1, 0)` is needed, another `0`:
 /// alternating slots, which the walker counts by the reference's low bit.
-/// Otherwise greedy: extend the sequence by a needed pair starting at its
-/// last class when there is one, else start the next pair afresh.
+/// Otherwise the pairs are the edges of a directed graph, walked in trails:
+/// each trail starts where more needed edges leave than arrive (where a
+/// trail must start) if there is such a class, and follows unused edges
+/// until none is left at its end; a trail that starts at the sequence's
+/// last class continues it.
 fn slot_sequence(n_classes: usize, pairs: &BTreeSet<(u8, u8)>, singles: &BTreeSet<u8>) -> Vec<u8> {
     if n_classes == 2 {
         return if pairs.contains(&(1, 0)) {
@@ -71,22 +79,25 @@ fn slot_sequence(n_classes: usize, pairs: &BTreeSet<(u8, u8)>, singles: &BTreeSe
     }
     let mut left = pairs.clone();
     let mut seq: Vec<u8> = Vec::new();
-    let push = |seq: &mut Vec<u8>, left: &mut BTreeSet<(u8, u8)>, c: u8| {
-        if let Some(&last) = seq.last() {
-            left.remove(&(last, c));
+    while let Some(&(first, _)) = left.first() {
+        let surplus = |c: u8, left: &BTreeSet<(u8, u8)>| {
+            let out = left.iter().filter(|e| e.0 == c).count();
+            let inn = left.iter().filter(|e| e.1 == c).count();
+            out > inn
+        };
+        let start = left
+            .iter()
+            .map(|e| e.0)
+            .find(|&c| surplus(c, &left))
+            .unwrap_or(first);
+        if seq.last() != Some(&start) {
+            seq.push(start);
         }
-        seq.push(c);
-    };
-    while let Some(&first) = left.first() {
-        let next = seq
-            .last()
-            .and_then(|&l| left.range((l, 0)..=(l, u8::MAX)).next().copied());
-        match next {
-            Some((_, b)) => push(&mut seq, &mut left, b),
-            None => {
-                push(&mut seq, &mut left, first.0);
-                push(&mut seq, &mut left, first.1);
-            }
+        let mut at = start;
+        while let Some(&edge) = left.range((at, 0)..=(at, u8::MAX)).next() {
+            left.remove(&edge);
+            seq.push(edge.1);
+            at = edge.1;
         }
     }
     for &c in singles {
@@ -144,6 +155,10 @@ impl SiblingTables {
                     }
                 }
             }
+        }
+        // A sequence of `n` slots has `n - 1` adjacent pairs.
+        if pairs.len() >= MAX_LEAF_SLOTS {
+            return Err(does_not_fit(pairs.len() + 1));
         }
         let seq = slot_sequence(n_classes, &pairs, &singles);
         if seq.len() > MAX_LEAF_SLOTS {
@@ -218,7 +233,7 @@ impl SiblingTables {
 
         let n = records.len();
         let base = leaf_base(n, seq.len());
-        if base + seq.len() - 1 > u32::MAX as usize {
+        if base + seq.len() > u32::MAX as usize {
             return Err(CodegenError::TooLarge {
                 nodes: n,
                 classes: n_classes,
@@ -228,18 +243,26 @@ impl SiblingTables {
             Target::Record(r) => r,
             Target::Slot(p) => base + p,
         };
-        // Every reference fits `u32`, checked just above.
-        let deltas = records
+        let entries = base + seq.len();
+        // Every reference fits `u32`, checked just above; padding and sinks
+        // are zero.
+        let mut deltas: Vec<u32> = records
             .iter()
             .enumerate()
             .map(|(j, r)| (resolve(r.right) - j) as u32)
             .collect();
+        let mut keys: Vec<u32> = records.iter().map(|r| r.key).collect();
+        let mut columns: Vec<u8> = records.iter().map(|r| r.column).collect();
+        deltas.resize(entries, 0);
+        keys.resize(entries, 0);
+        columns.resize(entries, 0);
         Ok(SiblingTables {
             n_features,
             labels: model.class_labels.clone(),
             roots: roots.into_iter().map(|t| resolve(t) as u32).collect(),
-            keys: records.iter().map(|r| r.key).collect(),
-            columns: records.iter().map(|r| r.column).collect(),
+            n_nodes: n,
+            keys,
+            columns,
             deltas,
             slots: seq,
             forwards,
@@ -250,6 +273,12 @@ impl SiblingTables {
     /// Number of stored records (decision nodes and forwarding records).
     #[must_use]
     pub fn n_nodes(&self) -> usize {
+        self.n_nodes
+    }
+
+    /// Number of entries of the per-entry tables: records, padding, sinks.
+    #[must_use]
+    pub fn n_entries(&self) -> usize {
         self.keys.len()
     }
 
@@ -272,11 +301,12 @@ impl SiblingTables {
         Width::for_max(self.leaf_base() + self.slots.len() - 1)
     }
 
-    /// Total bytes of table data: keys, columns, deltas, roots and slots.
+    /// Total bytes of table data: keys, columns, deltas (every entry),
+    /// roots and slots.
     #[must_use]
     pub fn table_bytes(&self) -> usize {
         let r = self.ref_width().bytes();
-        (5 + r) * self.n_nodes() + r * self.roots.len() + self.slots.len()
+        (5 + r) * self.n_entries() + r * self.roots.len() + self.slots.len()
     }
 
     /// The tables as a validated run-time [`forest_core::Sibling`].

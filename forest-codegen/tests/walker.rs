@@ -199,7 +199,12 @@ proptest! {
         // Records are the decision nodes left after folding, plus one
         // forwarding record per leaf paired with a node.
         prop_assert!(forest.n_nodes() - tables.forwards <= model.n_decision_nodes());
-        prop_assert_eq!(tables.keys.iter().filter(|&&k| k == 0).count(), tables.forwards);
+        let records = tables.n_nodes();
+        prop_assert_eq!(tables.keys[..records].iter().filter(|&&k| k == 0).count(), tables.forwards);
+        // Then padding to the leaf base and a self-loop per slot.
+        prop_assert_eq!(tables.n_entries(), tables.leaf_base() + tables.slots.len());
+        prop_assert!(tables.keys[records..].iter().all(|&k| k == 0));
+        prop_assert!(tables.deltas[records..].iter().all(|&d| d == 0));
         // Every pair of leaf classes a node needs is adjacent in the slots.
         for nodes in model.trees.iter().map(|t| &t.nodes) {
             for node in nodes {
@@ -219,7 +224,11 @@ proptest! {
         let mut votes = vec![0u32; model.n_classes()];
         let mut packed_votes = vec![0u32; model.n_classes()];
         for row in rows_for(&model, random) {
+            // One tree at a time (counting), and in lockstep on 64-bit hosts.
             let (class, visited) = forest.predict_counting(&row, &mut votes).unwrap();
+            prop_assert_eq!(&votes, &model.reference_votes(&row), "row {:?}", row);
+            prop_assert_eq!(class, model.reference_predict(&row), "row {:?}", row);
+            let class = forest.predict_into(&row, &mut votes).unwrap();
             prop_assert_eq!(&votes, &model.reference_votes(&row), "row {:?}", row);
             prop_assert_eq!(class, model.reference_predict(&row), "row {:?}", row);
             // The same decision nodes as the packed walk (forwarding records
@@ -428,6 +437,13 @@ fn wide_lockstep_of_a_forest_past_many_nodes_matches_reference() {
         &tables.children,
     )
     .unwrap();
+    let sibling_tables = SiblingTables::from_model(&model).unwrap();
+    let sibling = sibling_tables.forest().unwrap();
+    assert!(
+        sibling.n_nodes() >= 1 << 15,
+        "{} records",
+        sibling.n_nodes()
+    );
     let mut narrow_votes = [0u32; 3];
     let mut votes = [0u32; 3];
     let mut rng = 0x2545_f491_4f6c_dd1du64;
@@ -449,6 +465,9 @@ fn wide_lockstep_of_a_forest_past_many_nodes_matches_reference() {
         assert_eq!(visited, 10 * 12, "row {i}");
         let narrow_class = narrow.predict_into(&row, &mut narrow_votes).unwrap();
         assert_eq!((narrow_class, narrow_votes), (class, votes), "row {i}");
+        // The sibling layout: 12 lanes from this many records on.
+        let sibling_class = sibling.predict_into(&row, &mut narrow_votes).unwrap();
+        assert_eq!((sibling_class, narrow_votes), (class, votes), "row {i}");
     }
 }
 

@@ -635,6 +635,10 @@ impl<F: Index, C: Index> Sliced<'_, F, C> {
 
 /// Trees walked together by the lockstep walker.
 const LANES: usize = 8;
+/// Trees the sibling layout's lockstep walker walks together from
+/// [`MANY_NODES`] records on (`cargo xtask bench`, big forest: 12 lanes
+/// beat 8 and 16).
+const WIDE_LANES_SIBLING: usize = 12;
 /// Trees walked together in a forest of at least [`MANY_NODES`] decision
 /// nodes: its tables outgrow the caches, so more independent loads in flight
 /// pay for the lanes that idle at a leaf (`cargo xtask bench`, big forest:

@@ -68,6 +68,10 @@ impl Column for u8 {
     }
 }
 
+/// Steps between the host walker's refills (`cargo xtask bench`, tutorial
+/// forest: 3 beat 2 and 4).
+const REFILL_STEPS: usize = 3;
+
 /// The most leaf slots a sibling forest may have.
 pub const MAX_LEAF_SLOTS: usize = 256;
 
@@ -91,6 +95,9 @@ pub const fn leaf_base(n_nodes: usize, slots: usize) -> usize {
 #[derive(Clone, Copy)]
 pub struct Sibling<'a, R: Index, C: Column = u8> {
     n_features: usize,
+    /// Records: decision nodes and forwarding records; the tables hold the
+    /// padding and the sinks after them.
+    n_nodes: usize,
     labels: &'a [i64],
     roots: &'a [R],
     keys: &'a [u32],
@@ -108,7 +115,7 @@ impl<R: Index, C: Column> fmt::Debug for Sibling<'_, R, C> {
             .field("n_features", &self.n_features)
             .field("n_classes", &self.labels.len())
             .field("n_trees", &self.roots.len())
-            .field("n_nodes", &self.keys.len())
+            .field("n_nodes", &self.n_nodes)
             .field("leaf_slots", &self.slots.len())
             .finish()
     }
@@ -150,7 +157,7 @@ macro_rules! sibling_new {
                 deltas: &'a [$r],
                 slots: &'a [u8],
             ) -> Result<Self, Error> {
-                let n_nodes = keys.len();
+                let entries = keys.len();
                 let n_classes = labels.len();
                 if roots.is_empty() {
                     return Err(Error::NoTrees);
@@ -161,7 +168,7 @@ macro_rules! sibling_new {
                 if n_features == 0 {
                     return Err(Error::NoFeatures);
                 }
-                if columns.len() != n_nodes || deltas.len() != n_nodes {
+                if columns.len() != entries || deltas.len() != entries {
                     return Err(Error::NodeTablesLengthMismatch);
                 }
                 if n_features > 256 || n_classes > 256 {
@@ -170,7 +177,17 @@ macro_rules! sibling_new {
                 if slots.is_empty() || slots.len() > MAX_LEAF_SLOTS {
                     return Err(Error::LeafSlots);
                 }
+                // The records end at the first self-loop (delta 0); the
+                // tables then hold the padding up to the leaf base and one
+                // sink per slot, exactly.
+                let mut n_nodes = 0;
+                while n_nodes < entries && deltas[n_nodes] != 0 {
+                    n_nodes += 1;
+                }
                 let base = leaf_base(n_nodes, slots.len());
+                if entries != base + slots.len() {
+                    return Err(Error::NodeTablesLengthMismatch);
+                }
                 let mut alternating = n_classes == 2 && base % 2 == 0;
                 let mut s = 0;
                 while s < slots.len() {
@@ -180,9 +197,9 @@ macro_rules! sibling_new {
                     alternating &= slots[s] as usize == s % 2;
                     s += 1;
                 }
-                // Every reference, and `j + delta + 1` for the last record,
-                // within `R` (so also within `u32` for the walker's add).
-                if base + slots.len() - 1 > <$r>::MAX as usize || n_nodes > <$r>::MAX as usize {
+                // Every reference below `R::MAX` (so also below `u32::MAX`,
+                // which the host walker keeps for lanes without a tree).
+                if entries > <$r>::MAX as usize {
                     return Err(Error::ChildIndexTypeTooNarrow);
                 }
                 let mut tree = 0;
@@ -195,19 +212,29 @@ macro_rules! sibling_new {
                 // The key of `+∞`, plus one: the largest a threshold can have.
                 let max_key = key(f32::INFINITY) + 1;
                 let mut node = 0;
-                while node < n_nodes {
+                while node < entries {
                     if columns[node] as usize >= n_features {
                         return Err(Error::NodeFeatureOutOfRange { node });
                     }
                     let k = keys[node];
+                    let d = deltas[node] as usize;
+                    if node >= n_nodes {
+                        // Padding and sinks step in place: key 0 never
+                        // carries, delta 0 stays.
+                        if k != 0 || d != 0 {
+                            return Err(Error::SinkMalformed {
+                                class: node.saturating_sub(base),
+                            });
+                        }
+                        node += 1;
+                        continue;
+                    }
                     if k > max_key {
                         return Err(Error::NodeThresholdNan { node });
                     }
-                    let d = deltas[node] as usize;
-                    // `node + d + 1 <= n_nodes + R::MAX`: no overflow.
+                    // `node + d + 1 <= entries + R::MAX`: no overflow.
                     let right = node + d;
-                    let children_ok = d >= 1
-                        && valid_ref(right, n_nodes, base, slots.len())
+                    let children_ok = valid_ref(right, n_nodes, base, slots.len())
                         && (k == 0 || valid_ref(right + 1, n_nodes, base, slots.len()));
                     if !children_ok {
                         return Err(Error::NodeChildOutOfRange { node });
@@ -216,6 +243,7 @@ macro_rules! sibling_new {
                 }
                 Ok(Sibling {
                     n_features,
+                    n_nodes,
                     labels,
                     roots,
                     keys,
@@ -253,7 +281,7 @@ impl<'a, R: Index, C: Column> Sibling<'a, R, C> {
     /// Number of stored records (decision nodes and forwarding records).
     #[must_use]
     pub const fn n_nodes(&self) -> usize {
-        self.keys.len()
+        self.n_nodes
     }
 
     /// Number of leaf slots.
@@ -270,51 +298,91 @@ impl<'a, R: Index, C: Column> Sibling<'a, R, C> {
 
     /// Counts every tree's vote into `votes` (overwritten); with `COUNT`,
     /// returns the decision nodes visited. `row` holds `!key(x[c])` in column
-    /// `c`, and a row of [`Column::WIDTH`] entries needs no bounds check.
+    /// `c`; a row of `KW` = [`Column::WIDTH`] entries needs no bounds check.
     /// `tally` is scratch space whose length is a power of two of at least
     /// [`tally_len`]`(leaf_slots)` (unused for an alternating forest).
+    ///
+    /// On 64-bit hosts predictions walk [`LANES`](crate::LANES) trees in
+    /// lockstep, branch-free: a tree at its leaf steps in place on the
+    /// leaf's sink. Every few steps each lane at a leaf votes and takes the
+    /// next tree, so no lane idles until its group's deepest tree ends; from
+    /// [`MANY_NODES`](crate::MANY_NODES) records on (deep trees, whose walks
+    /// differ less in length) groups of more lanes run to their end instead.
+    /// Small cores walk one tree at a time, where the loop's bounds test is
+    /// also the leaf test.
     #[inline(always)]
-    fn count_votes<const COUNT: bool>(
+    fn count_votes<const COUNT: bool, const KW: usize>(
         &self,
-        row: &[u32],
+        row: &[u32; KW],
         tally: &mut [u32],
         votes: &mut [u32],
     ) -> usize {
-        let n = self
+        let len = self
             .keys
             .len()
             .min(self.columns.len())
             .min(self.deltas.len());
-        // One length for the three tables, visible to the optimiser: the
-        // loop's own `j < n` test is the step's only bounds check, and its
-        // leaf test.
-        let (keys, columns, deltas) = (&self.keys[..n], &self.columns[..n], &self.deltas[..n]);
+        // One length for the three tables, visible to the optimiser: one
+        // bounds check per step.
+        let tables = Tables {
+            keys: &self.keys[..len],
+            columns: &self.columns[..len],
+            deltas: &self.deltas[..len],
+        };
         let slot_mask = tally.len().wrapping_sub(1);
         if !self.alternating {
             tally.iter_mut().for_each(|t| *t = 0);
         }
         let mut ones = 0;
-        let mut visited = 0;
-        for root in self.roots {
-            let mut j = root.get();
-            while let (Some(&k), Some(&c), Some(&d)) = (keys.get(j), columns.get(j), deltas.get(j))
-            {
-                if COUNT {
-                    visited += usize::from(k != 0);
-                }
-                let x = row.get(c.index()).copied().unwrap_or(0);
-                // Carries iff `key(x) < k`, i.e. `x <= threshold`: the true
-                // child, one past the false one.
-                let (_, true_side) = k.overflowing_add(x);
-                // Validated: `j + d + 1` fits `R`, so no wrap.
-                j = (j as u32).carrying_add(d.get() as u32, true_side).0 as usize;
-            }
+        // Counts leaf `j` if `done`, branch-free (`done` is false for a
+        // host lane still walking or without a tree).
+        let mut vote = |j: usize, done: bool| {
+            let one = u32::from(done);
             if self.alternating {
-                ones += j as u32 & 1;
+                ones += j as u32 & one;
             } else if let Some(t) = tally.get_mut(j & slot_mask) {
-                *t += 1;
+                *t += one;
             }
-        }
+        };
+        let visited = if crate::LOCKSTEP && !COUNT {
+            if self.n_nodes >= crate::MANY_NODES {
+                tables.lockstep::<{ crate::WIDE_LANES_SIBLING }, KW>(
+                    self.roots,
+                    self.n_nodes,
+                    row,
+                    vote,
+                );
+            } else if self.alternating {
+                ones = tables.refilling::<{ crate::LANES }, KW, true>(
+                    self.roots,
+                    self.n_nodes,
+                    row,
+                    &mut [],
+                );
+            } else {
+                tables.refilling::<{ crate::LANES }, KW, false>(
+                    self.roots,
+                    self.n_nodes,
+                    row,
+                    tally,
+                );
+            }
+            0
+        } else {
+            let n = self.n_nodes.min(len);
+            let records = Tables {
+                keys: &tables.keys[..n],
+                columns: &tables.columns[..n],
+                deltas: &tables.deltas[..n],
+            };
+            let mut visited = 0;
+            for root in self.roots {
+                let (j, steps) = records.walk::<COUNT, KW>(root.get(), row);
+                visited += steps;
+                vote(j, true);
+            }
+            visited
+        };
         votes.iter_mut().for_each(|v| *v = 0);
         if self.alternating {
             if let [zeros, one] = votes {
@@ -345,7 +413,7 @@ impl<'a, R: Index, C: Column> Sibling<'a, R, C> {
     /// [`Error::InputLengthMismatch`] if `x` is not one value per feature,
     /// [`Error::VotesLengthMismatch`] if `votes` is not one slot per class.
     pub fn votes_into(&self, x: &[f32], votes: &mut [u32]) -> Result<(), Error> {
-        self.predict_counting(x, votes).map(|_| ())
+        self.count::<false>(x, votes).map(|_| ())
     }
 
     /// Predicts the class index of `x`, using `votes` (one slot per class)
@@ -355,16 +423,22 @@ impl<'a, R: Index, C: Column> Sibling<'a, R, C> {
     ///
     /// As [`Sibling::votes_into`].
     pub fn predict_into(&self, x: &[f32], votes: &mut [u32]) -> Result<usize, Error> {
-        self.predict_counting(x, votes).map(|(class, _)| class)
+        self.count::<false>(x, votes).map(|_| argmax(votes))
     }
 
     /// Like [`Sibling::predict_into`], and also returns the number of
     /// decision nodes visited over all trees (forwarding records excluded).
+    /// It walks one tree at a time, also on hosts.
     ///
     /// # Errors
     ///
     /// As [`Sibling::votes_into`].
     pub fn predict_counting(&self, x: &[f32], votes: &mut [u32]) -> Result<(usize, usize), Error> {
+        let visited = self.count::<true>(x, votes)?;
+        Ok((argmax(votes), visited))
+    }
+
+    fn count<const COUNT: bool>(&self, x: &[f32], votes: &mut [u32]) -> Result<usize, Error> {
         if x.len() != self.n_features {
             return Err(Error::InputLengthMismatch {
                 expected: self.n_features,
@@ -382,8 +456,154 @@ impl<'a, R: Index, C: Column> Sibling<'a, R, C> {
         Self::key_row(x, &mut row);
         let mut tally = [0u32; MAX_LEAF_SLOTS];
         let span = tally_len(self.slots.len());
-        let visited = self.count_votes::<true>(&row, &mut tally[..span], votes);
-        Ok((argmax(votes), visited))
+        Ok(self.count_votes::<COUNT, 256>(&row, &mut tally[..span], votes))
+    }
+}
+
+/// A sibling forest's per-entry tables cut to one length.
+struct Tables<'t, R: Index, C: Column> {
+    keys: &'t [u32],
+    columns: &'t [C],
+    deltas: &'t [R],
+}
+
+impl<R: Index, C: Column> Tables<'_, R, C> {
+    /// One step from entry `j`: the next reference, or `None` past the
+    /// tables (a leaf, when the tables are cut to the records).
+    #[inline(always)]
+    fn step<const KW: usize>(&self, j: usize, row: &[u32; KW]) -> Option<(usize, bool)> {
+        let (Some(&k), Some(&c), Some(&d)) =
+            (self.keys.get(j), self.columns.get(j), self.deltas.get(j))
+        else {
+            return None;
+        };
+        let x = row.get(c.index()).copied().unwrap_or(0);
+        // Carries iff `key(x) < k`, i.e. `x <= threshold`: the true child,
+        // one past the false one. Validated: `j + d + 1` fits `R`, no wrap.
+        let (_, true_side) = k.overflowing_add(x);
+        Some((
+            (j as u32).carrying_add(d.get() as u32, true_side).0 as usize,
+            k != 0,
+        ))
+    }
+
+    /// Walks one tree from `root` over tables cut to the records: the leaf
+    /// reference it reaches and, with `COUNT`, the decision nodes visited
+    /// (forwarding records are steps, not decisions).
+    #[inline(always)]
+    fn walk<const COUNT: bool, const KW: usize>(
+        &self,
+        root: usize,
+        row: &[u32; KW],
+    ) -> (usize, usize) {
+        let mut j = root;
+        let mut visited = 0;
+        while let Some((next, decision)) = self.step(j, row) {
+            if COUNT {
+                visited += usize::from(decision);
+            }
+            j = next;
+        }
+        (j, visited)
+    }
+
+    /// One step of every lane over the full tables (sinks included); a
+    /// lane past every table (`u32::MAX`: no tree) reads nothing.
+    #[inline(always)]
+    fn step_lanes<const L: usize, const KW: usize>(&self, refs: &mut [u32; L], row: &[u32; KW]) {
+        for r in refs {
+            let i = *r as usize;
+            let (Some(&k), Some(&c), Some(&d)) =
+                (self.keys.get(i), self.columns.get(i), self.deltas.get(i))
+            else {
+                continue;
+            };
+            let x = row.get(c.index()).copied().unwrap_or(0);
+            let (_, true_side) = k.overflowing_add(x);
+            // `u32` references (validated below `u32::MAX`): narrower
+            // lanes, and the add-with-carry in one register.
+            *r = r.carrying_add(d.get() as u32, true_side).0;
+        }
+    }
+
+    /// Walks `L` trees at a time in lockstep, refilling: every
+    /// [`REFILL_STEPS`] steps each lane at a leaf (`>= n_nodes`) votes and
+    /// takes the next tree (or parks at `u32::MAX` when none is left),
+    /// branch-free; ends when every lane is parked. An `ALT` (alternating)
+    /// forest's votes are counted by the leaf reference's low bit and
+    /// returned (`tally` unused); otherwise each leaf adds one to
+    /// `tally[leaf & (tally.len() - 1)]`.
+    ///
+    /// Never inlined and with no closure to carry: on its own, the lanes
+    /// and the table bases fit the registers of an x86-64 host (inlined into
+    /// a prediction, they spilled and every step reloaded its bases).
+    #[inline(never)]
+    fn refilling<const L: usize, const KW: usize, const ALT: bool>(
+        &self,
+        roots: &[R],
+        n_nodes: usize,
+        row: &[u32; KW],
+        tally: &mut [u32],
+    ) -> u32 {
+        let slot_mask = tally.len().wrapping_sub(1);
+        let mut ones = 0;
+        let mut refs = [u32::MAX; L];
+        for (r, root) in refs.iter_mut().zip(roots) {
+            *r = root.get() as u32;
+        }
+        let mut next = L.min(roots.len());
+        loop {
+            for _ in 0..REFILL_STEPS {
+                self.step_lanes(&mut refs, row);
+            }
+            let mut parked = u32::MAX;
+            for r in &mut refs {
+                let done = *r as usize >= n_nodes && *r != u32::MAX;
+                if ALT {
+                    ones += *r & 1 & u32::from(done);
+                } else if let Some(t) = tally.get_mut(*r as usize & slot_mask) {
+                    *t += u32::from(done);
+                }
+                let fresh = roots.get(next).map_or(u32::MAX, |root| root.get() as u32);
+                *r = if done { fresh } else { *r };
+                next += usize::from(done);
+                parked &= *r;
+            }
+            if parked == u32::MAX {
+                break;
+            }
+        }
+        ones
+    }
+
+    /// Walks `L` trees at a time in lockstep until every lane is at a leaf
+    /// (`>= n_nodes`), then hands each leaf reference to `vote`. Lanes
+    /// without a tree (the last group) start past every table.
+    #[inline(always)]
+    fn lockstep<const L: usize, const KW: usize>(
+        &self,
+        roots: &[R],
+        n_nodes: usize,
+        row: &[u32; KW],
+        mut vote: impl FnMut(usize, bool),
+    ) {
+        for group in roots.chunks(L) {
+            let mut refs = [u32::MAX; L];
+            for (r, root) in refs.iter_mut().zip(group) {
+                *r = root.get() as u32;
+            }
+            loop {
+                for _ in 0..crate::STEPS_PER_CHECK {
+                    self.step_lanes(&mut refs, row);
+                }
+                if refs.iter().all(|&r| r as usize >= n_nodes) {
+                    break;
+                }
+            }
+            for &r in &refs[..group.len()] {
+                vote(r as usize, true);
+            }
+        }
     }
 }
 
@@ -459,7 +679,7 @@ impl<'a, R: Index, C: Column, const NF: usize, const NC: usize, const KW: usize,
     fn count<const COUNT: bool>(&self, x: &[f32; NF], votes: &mut [u32; NC]) -> usize {
         let mut tally = [0; TL];
         self.forest
-            .count_votes::<COUNT>(&Self::key_row(x), &mut tally, votes)
+            .count_votes::<COUNT, KW>(&Self::key_row(x), &mut tally, votes)
     }
 
     /// Vote count of each class for `x`.
@@ -517,12 +737,13 @@ mod tests {
     /// tree 0: `x <= 0.5 ? (x <= -1 ? class 2 : class 0) : class 1`
     /// (records: 0 root, 1 forward to class 1, 2 the inner node);
     /// tree 1: a bare leaf of class 2 (root = a leaf slot).
-    /// Slots `[0, 2, 1]`, tally 4, leaf base 4.
-    const KEYS: [u32; 3] = [k(0.5), 0, k(-1.0)];
-    const COLUMNS: [u8; 3] = [0; 3];
+    /// Slots `[0, 2, 1]`, tally 4, leaf base 4: entry 3 pads, entries 4 to
+    /// 6 are the sinks.
+    const KEYS: [u32; 7] = [k(0.5), 0, k(-1.0), 0, 0, 0, 0];
+    const COLUMNS: [u8; 7] = [0; 7];
     /// Record 0: children at 1 (false) and 2 (true); record 1: forward to
     /// slot 2 (= 6); record 2: false child slot 0 (= 4), true child slot 1.
-    const DELTAS: [u8; 3] = [1, 5, 2];
+    const DELTAS: [u8; 7] = [1, 5, 2, 0, 0, 0, 0];
     const SLOTS: [u8; 3] = [0, 2, 1];
     const ROOTS: [u8; 2] = [0, 5];
 
@@ -567,7 +788,7 @@ mod tests {
 
     #[test]
     fn a_typed_model_with_an_enum_column_walks_alike() {
-        static COLUMNS2: [Column2; 3] = [Column2::C1; 3];
+        static COLUMNS2: [Column2; 7] = [Column2::C1; 7];
         static MODEL: SiblingModel<'static, u8, Column2, 2, 3, 2, 4> =
             match Sibling::<u8, Column2>::new(
                 2,
@@ -617,10 +838,10 @@ mod tests {
     fn two_alternating_classes_are_counted_by_the_low_bit() {
         // One stump per tree, `x <= 0 ? class 1 : class 0`: slots [0, 1], the
         // leaf pair at base 2 (false 0, true 1); a leaf root of class 1.
-        let keys = [k(0.0), k(0.0)];
-        let deltas = [2u8, 1];
+        let keys = [k(0.0), k(0.0), 0, 0];
+        let deltas = [2u8, 1, 0, 0];
         let forest =
-            Sibling::<u8>::new(1, &[5, 6], &[0, 1, 3], &keys, &[0, 0], &deltas, &[0, 1]).unwrap();
+            Sibling::<u8>::new(1, &[5, 6], &[0, 1, 3], &keys, &[0; 4], &deltas, &[0, 1]).unwrap();
         assert!(forest.alternating);
         assert_eq!(forest.predict_counting(&[0.0], &mut [0; 2]), Ok((1, 2)));
         let mut v = [0; 2];
@@ -628,7 +849,7 @@ mod tests {
         assert_eq!(v, [2, 1]);
         // Slots [1, 0] are not alternating from 0: the tally counts them.
         let swapped =
-            Sibling::<u8>::new(1, &[5, 6], &[0, 1, 3], &keys, &[0, 0], &deltas, &[1, 0]).unwrap();
+            Sibling::<u8>::new(1, &[5, 6], &[0, 1, 3], &keys, &[0; 4], &deltas, &[1, 0]).unwrap();
         assert!(!swapped.alternating);
         assert_eq!(swapped.predict_counting(&[1.0], &mut v), Ok((1, 2)));
         assert_eq!(v, [1, 2]);
@@ -637,58 +858,95 @@ mod tests {
     #[test]
     fn validation_names_the_broken_part() {
         fn n(keys: &[u32], deltas: &[u8], roots: &[u8], slots: &[u8]) -> Result<(), Error> {
+            let columns = [0u8; 16];
             Sibling::<u8>::new(
                 1,
                 &[10, 20, 30],
                 roots,
                 keys,
-                &[0; 3][..keys.len()],
+                &columns[..keys.len()],
                 deltas,
                 slots,
             )
             .map(|_| ())
         }
+        let with = |at: usize, d: u8| {
+            let mut deltas = DELTAS;
+            deltas[at] = d;
+            deltas
+        };
         assert!(n(&KEYS, &DELTAS, &ROOTS, &SLOTS).is_ok());
-        // A delta of 0 would loop forever; one into the gap between the
-        // records and the leaf base, or past the last slot.
-        for d in [0, 1, 5] {
+        // Record 2's false child in the padding between the records and the
+        // leaf base, or past the last slot; its true child past the last slot.
+        for d in [1, 5, 4] {
             assert_eq!(
-                n(&KEYS, &[1, 5, d], &ROOTS, &SLOTS),
+                n(&KEYS, &with(2, d), &ROOTS, &SLOTS),
                 Err(Error::NodeChildOutOfRange { node: 2 }),
                 "delta {d}"
             );
         }
-        // The true child (one past the false one) must be valid too, but a
-        // forwarding record (key 0) has none.
+        // A forwarding record (key 0) has no true child.
+        let mut keys = KEYS;
+        keys[2] = 0;
+        assert!(n(&keys, &with(2, 4), &ROOTS, &SLOTS).is_ok());
+        // The records end at the first delta 0: with record 2's delta 0,
+        // record 0's true child is no record any more; and record 2, now
+        // padding, must be a self-loop (key 0).
         assert_eq!(
-            n(&KEYS, &[1, 5, 4], &ROOTS, &SLOTS),
-            Err(Error::NodeChildOutOfRange { node: 2 })
+            n(&KEYS, &with(2, 0), &ROOTS, &SLOTS),
+            Err(Error::NodeChildOutOfRange { node: 0 })
         );
-        assert!(n(&[k(0.5), 0, 0], &[1, 5, 4], &ROOTS, &SLOTS).is_ok());
+        keys = KEYS;
+        keys[0] = 0;
+        assert_eq!(
+            n(&keys, &with(2, 0), &[0], &SLOTS),
+            Err(Error::SinkMalformed { class: 0 })
+        );
+        // A sink that leaves its entry.
+        assert_eq!(
+            n(&KEYS, &with(5, 1), &ROOTS, &SLOTS),
+            Err(Error::SinkMalformed { class: 1 })
+        );
+        // Entries must end right after the sinks.
+        assert_eq!(
+            n(&KEYS[..6], &DELTAS[..6], &ROOTS, &SLOTS),
+            Err(Error::NodeTablesLengthMismatch)
+        );
+        assert_eq!(
+            n(&KEYS, &DELTAS[..6], &ROOTS, &SLOTS),
+            Err(Error::NodeTablesLengthMismatch)
+        );
         assert_eq!(
             n(&KEYS, &DELTAS, &[0, 3], &SLOTS),
             Err(Error::RootOutOfRange { tree: 1 })
         );
         assert_eq!(n(&KEYS, &DELTAS, &ROOTS, &[0, 2, 3]), Err(Error::LeafSlots));
         assert_eq!(n(&KEYS, &DELTAS, &ROOTS, &[]), Err(Error::LeafSlots));
+        keys = KEYS;
+        keys[2] = key(f32::NAN);
         assert_eq!(
-            n(&[k(0.5), 0, key(f32::NAN)], &DELTAS, &ROOTS, &SLOTS),
+            n(&keys, &DELTAS, &ROOTS, &SLOTS),
             Err(Error::NodeThresholdNan { node: 2 })
         );
         assert_eq!(
-            n(&KEYS, &DELTAS[..2], &ROOTS, &SLOTS),
-            Err(Error::NodeTablesLengthMismatch)
-        );
-        assert_eq!(
-            Sibling::<u8>::new(1, &[1, 2], &ROOTS, &KEYS, &[0, 1, 0], &DELTAS, &[0, 1])
-                .unwrap_err(),
+            Sibling::<u8>::new(
+                1,
+                &[1, 2, 3],
+                &ROOTS,
+                &KEYS,
+                &[0, 1, 0, 0, 0, 0, 0],
+                &DELTAS,
+                &SLOTS
+            )
+            .unwrap_err(),
             Error::NodeFeatureOutOfRange { node: 1 }
         );
-        // 254 records and 3 slots: the leaf base 256 does not fit `u8`.
-        let keys = [0u32; 254];
-        let deltas = [1u8; 254];
+        // 254 forwarding records, padding and 3 sinks: entry 258 is past `u8`.
+        let keys = [0u32; 259];
+        let mut deltas = [0u8; 259];
+        deltas[..254].fill(1);
         assert_eq!(
-            Sibling::<u8>::new(1, &[1, 2, 3], &[0], &keys, &[0; 254], &deltas, &SLOTS).unwrap_err(),
+            Sibling::<u8>::new(1, &[1, 2, 3], &[0], &keys, &[0; 259], &deltas, &SLOTS).unwrap_err(),
             Error::ChildIndexTypeTooNarrow
         );
         assert_eq!(

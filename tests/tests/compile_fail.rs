@@ -129,7 +129,7 @@ fn corrupt_sibling_tables_do_not_compile() {
 
     // Delta 0 set on record 0: its false child would be itself.
     let table = code
-        .find("const DELTAS: [NodeRef; N_NODES] = [")
+        .find("const DELTAS: [NodeRef; N_ENTRIES] = [")
         .expect("deltas table");
     let at = table + code[table..].find("= [").unwrap() + 3;
     let at = at + code[at..].find(|c: char| c.is_ascii_digit()).unwrap();

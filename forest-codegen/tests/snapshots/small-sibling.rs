@@ -30,29 +30,35 @@ const _: () = ::forest_core::__codegen::check_format_version(2);
 /// Records stored in the tables: decision nodes (single-class
 /// subtrees folded) and forwarding records.
 pub const N_NODES: usize = 5;
+/// Entries of the per-entry tables: the records, padding up to the
+/// first leaf reference, then a sink (a self-loop) per leaf slot.
+pub const N_ENTRIES: usize = 12;
 /// Forwarding records (a leaf whose sibling is a node).
 pub const N_FORWARDS: usize = 1;
 /// Leaf slots (leaf references past the records).
-pub const N_LEAF_SLOTS: usize = 5;
+pub const N_LEAF_SLOTS: usize = 4;
 /// Length of the key row a prediction keeps on the stack.
 pub const KEY_ROW: usize = 2;
 /// Length of the leaf-slot tally a prediction keeps on the stack.
-pub const TALLY: usize = 8;
+pub const TALLY: usize = 4;
 /// Type of this model's root references and deltas (`u8`).
 pub type NodeRef = u8;
 /// Type of this model's columns: exactly `KEY_ROW` values.
 pub type ColumnType = ::forest_core::sibling::Column2;
-const ROOTS: [NodeRef; N_TREES] = [0, 3, 12, 4];
-const KEYS: [u32; N_NODES] = [
-    0xbf000001, 0x80000001, 0x00000000, 0xff800001, 0x00800001,
+const ROOTS: [NodeRef; N_TREES] = [0, 3, 11, 4];
+const KEYS: [u32; N_ENTRIES] = [
+    0xbf000001, 0x80000001, 0x00000000, 0xff800001, 0x00800001, 0x00000000, 0x00000000,
+    0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000,
 ];
-const COLUMNS: [ColumnType; N_NODES] = [
+const COLUMNS: [ColumnType; N_ENTRIES] = [
     ColumnType::C0, ColumnType::C1, ColumnType::C0, ColumnType::C1, ColumnType::C0,
+    ColumnType::C0, ColumnType::C0, ColumnType::C0, ColumnType::C0, ColumnType::C0,
+    ColumnType::C0, ColumnType::C0,
 ];
-const DELTAS: [NodeRef; N_NODES] = [
-    1, 10, 6, 5, 5,
+const DELTAS: [NodeRef; N_ENTRIES] = [
+    1, 9, 7, 6, 4, 0, 0, 0, 0, 0, 0, 0,
 ];
-const LEAF_SLOTS: [u8; N_LEAF_SLOTS] = [0, 2, 0, 2, 1];
+const LEAF_SLOTS: [u8; N_LEAF_SLOTS] = [2, 0, 2, 1];
 /// The baked model, validated at compile time.
 pub static MODEL: ::forest_core::SiblingModel<
     'static,
