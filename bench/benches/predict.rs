@@ -1,16 +1,17 @@
 //! Prediction and training benchmarks on ≥ 30,000 fresh rows.
 //!
-//! For each model: one row per call through the baked tables, the run-time
-//! tables (`forest-train predict`'s path) and smartcore's own `predict` on a
-//! one-row matrix; batched through `predict_batch` and smartcore's `predict`
-//! on the whole matrix. Every iteration predicts all rows, so
+//! For each model: one row per call through the baked tables (wide and
+//! sibling layouts), the run-time tables (`forest-train predict`'s path:
+//! wide, and the sibling layout's) and smartcore's own `predict` on a
+//! one-row matrix; batched through `predict_batch` (both layouts) and
+//! smartcore's `predict` on the whole matrix. Every iteration predicts all rows, so
 //! time / rows = time per row. Rows are the model's data rows plus seeded
 //! Gaussian noise, so the branch predictor cannot learn a small repeated set.
 //! `cargo xtask bench` runs this and tabulates the medians.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use forest_codegen::Tables;
 use forest_codegen::artifact::Model;
+use forest_codegen::{SiblingTables, Tables};
 use forest_train::data::load_csv;
 use forest_train::train::{TrainConfig, fit};
 use smartcore::linalg::basic::matrix::DenseMatrix;
@@ -86,10 +87,30 @@ fn setup(name: &'static str, artifact: &Path, train_csv: &Path) -> Setup {
     }
 }
 
-fn bench_model<const NF: usize, const NC: usize>(
+/// `predict_batch` of a baked model.
+type BatchFn<'m, const NF: usize> = &'m dyn Fn(&[[f32; NF]], &mut [usize]) -> usize;
+
+/// A baked model of either layout: `predict` and `predict_batch`.
+struct Baked<'m, const NF: usize> {
+    predict: &'m dyn Fn(&[f32; NF]) -> usize,
+    batch: BatchFn<'m, NF>,
+}
+
+macro_rules! baked {
+    ($m:path) => {{
+        use $m as m;
+        Baked {
+            predict: &|r| m::MODEL.predict(r),
+            batch: &|rows, out| m::MODEL.predict_batch(rows, out),
+        }
+    }};
+}
+
+fn bench_model<const NF: usize>(
     c: &mut Criterion,
     s: &Setup,
-    baked: &forest_core::Model<'static, impl forest_core::Index, impl forest_core::Index, NF, NC>,
+    wide: &Baked<'_, NF>,
+    sibling: &Baked<'_, NF>,
 ) {
     let typed: Vec<[f32; NF]> = s
         .rows
@@ -98,6 +119,8 @@ fn bench_model<const NF: usize, const NC: usize>(
         .collect();
     let tables = Tables::from_model(&s.model).unwrap();
     let runtime = tables.forest().unwrap();
+    let sibling_tables = SiblingTables::from_model(&s.model).unwrap();
+    let runtime_sibling = sibling_tables.forest().unwrap();
     let kept = s.trained.kept_features();
     let one_row: Vec<DenseMatrix<f32>> = s
         .rows
@@ -117,31 +140,51 @@ fn bench_model<const NF: usize, const NC: usize>(
 
     // Same answers everywhere before anything is timed.
     let mut out = vec![0usize; ROWS];
-    baked.predict_batch(&typed, &mut out);
     let expected = sc.predict(&all).unwrap();
     assert_eq!(expected.len(), ROWS);
-    for (i, row) in typed.iter().enumerate() {
-        let label = s.model.class_labels[baked.predict(row)];
-        assert_eq!(label, expected[i]);
-        assert_eq!(s.model.class_labels[out[i]], expected[i]);
+    let mut votes = vec![0; s.model.n_classes()];
+    for baked in [wide, sibling] {
+        (baked.batch)(&typed, &mut out);
+        for (i, row) in typed.iter().enumerate() {
+            let label = s.model.class_labels[(baked.predict)(row)];
+            assert_eq!(label, expected[i]);
+            assert_eq!(s.model.class_labels[out[i]], expected[i]);
+        }
+    }
+    for (i, row) in s.rows.iter().enumerate() {
+        let class = runtime_sibling.predict_into(row, &mut votes).unwrap();
+        assert_eq!(s.model.class_labels[class], expected[i]);
     }
 
     let mut g = c.benchmark_group(format!("{}/1-row", s.name));
     g.throughput(Throughput::Elements(ROWS as u64));
-    g.bench_function("baked", |b| {
-        b.iter(|| {
-            typed
-                .iter()
-                .map(|r| baked.predict(black_box(r)))
-                .sum::<usize>()
-        })
-    });
+    for (name, baked) in [("baked", wide), ("baked-sibling", sibling)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                typed
+                    .iter()
+                    .map(|r| (baked.predict)(black_box(r)))
+                    .sum::<usize>()
+            })
+        });
+    }
     g.bench_function("runtime", |b| {
-        let mut votes = vec![0; s.model.n_classes()];
         b.iter(|| {
             s.rows
                 .iter()
                 .map(|r| runtime.predict_into(black_box(r), &mut votes).unwrap())
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("runtime-sibling", |b| {
+        b.iter(|| {
+            s.rows
+                .iter()
+                .map(|r| {
+                    runtime_sibling
+                        .predict_into(black_box(r), &mut votes)
+                        .unwrap()
+                })
                 .sum::<usize>()
         })
     });
@@ -157,9 +200,11 @@ fn bench_model<const NF: usize, const NC: usize>(
 
     let mut g = c.benchmark_group(format!("{}/batch", s.name));
     g.throughput(Throughput::Elements(ROWS as u64));
-    g.bench_function("baked", |b| {
-        b.iter(|| baked.predict_batch(black_box(&typed), &mut out))
-    });
+    for (name, baked) in [("baked", wide), ("baked-sibling", sibling)] {
+        g.bench_function(name, |b| {
+            b.iter(|| (baked.batch)(black_box(&typed), &mut out))
+        });
+    }
     g.bench_function("smartcore", |b| {
         b.iter(|| sc.predict(black_box(&all)).unwrap())
     });
@@ -172,7 +217,12 @@ fn benches(c: &mut Criterion) {
         &repo("models/seed.forest"),
         &repo("data/seed-train.csv"),
     );
-    bench_model(c, &seed, &forest_bench::seed::MODEL);
+    bench_model(
+        c,
+        &seed,
+        &baked!(forest_bench::seed),
+        &baked!(forest_bench::seed_sibling),
+    );
 
     let data = load_csv(&repo("data/seed-train.csv"), "label").unwrap();
     let mut g = c.benchmark_group("tutorial/train");
@@ -192,7 +242,12 @@ fn benches(c: &mut Criterion) {
             .unwrap();
         let csv = big.with_extension("csv");
         let s = setup("big", &big, &csv);
-        bench_model(c, &s, &forest_bench::big::MODEL);
+        bench_model(
+            c,
+            &s,
+            &baked!(forest_bench::big),
+            &baked!(forest_bench::big_sibling),
+        );
     }
 }
 

@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: prediction and training benchmarks, tabulated.
 //!
-//! Runs the criterion benches of `forest-bench` (baked tables, run-time
-//! tables and smartcore's own `predict`, on the same model and the same
+//! Runs the criterion benches of `forest-bench` (baked and run-time tables
+//! in the sibling and the wide layout, and smartcore's own `predict`, on the same model and the same
 //! 30,000 fresh rows, for the tutorial model and the big 100,000 × 20 forest),
 //! then prints one table of medians — ns per row, ns per node visited and
 //! speed-up over smartcore measured in the same run — and writes it to
@@ -62,23 +62,28 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         let v = visits(model)?;
         let sc1 = median_ns(&format!("{model}/1-row"), "smartcore")? / ROWS;
         let scb = median_ns(&format!("{model}/batch"), "smartcore")? / ROWS;
+        let one = |f: &str| median_ns(&format!("{model}/1-row"), f).map(|ns| ns / ROWS);
+        let batch = |f: &str| median_ns(&format!("{model}/batch"), f).map(|ns| ns / ROWS);
         let rows = [
             (
-                "1 row per call: baked tables",
-                median_ns(&format!("{model}/1-row"), "baked")? / ROWS,
+                "1 row per call: baked sibling tables",
+                one("baked-sibling")?,
                 sc1,
             ),
+            ("1 row per call: baked wide tables", one("baked")?, sc1),
             (
-                "1 row per call: run-time tables",
-                median_ns(&format!("{model}/1-row"), "runtime")? / ROWS,
+                "1 row per call: run-time sibling tables",
+                one("runtime-sibling")?,
                 sc1,
             ),
+            ("1 row per call: run-time wide tables", one("runtime")?, sc1),
             ("1 row per call: smartcore predict", sc1, sc1),
             (
-                "batch: baked predict_batch",
-                median_ns(&format!("{model}/batch"), "baked")? / ROWS,
+                "batch: baked sibling predict_batch",
+                batch("baked-sibling")?,
                 scb,
             ),
+            ("batch: baked wide predict_batch", batch("baked")?, scb),
             ("batch: smartcore predict", scb, scb),
         ];
         let mut entries = serde_json::Map::new();
