@@ -493,13 +493,13 @@ impl TableLayout {
     }
 
     /// The default for a target: packed below 64-bit pointers (a
-    /// microcontroller walks one tree at a time and counts flash), wide on
-    /// 64-bit hosts (lockstep walk).
+    /// microcontroller walks one tree at a time and counts flash), sibling
+    /// on 64-bit hosts (the fewest operations per step, walked in lockstep).
     #[must_use]
     pub fn for_target(pointer_width: Option<&str>) -> Self {
         match pointer_width {
             Some("16" | "32") => TableLayout::Packed,
-            _ => TableLayout::Wide,
+            _ => TableLayout::Sibling,
         }
     }
 }
@@ -1140,8 +1140,11 @@ impl Builder {
         options.fingerprint = Some(fingerprint);
         options.layout = layout.unwrap_or_else(|| TableLayout::for_target(pointer_width));
         let code = match generate_with(&model, &options) {
-            // `auto` falls back to wide for a model the packed word cannot hold.
-            Err(CodegenError::PackedDoesNotFit { .. }) if layout.is_none() => {
+            // `auto` falls back to wide for a model the packed word or the
+            // sibling layout cannot hold.
+            Err(CodegenError::PackedDoesNotFit { .. } | CodegenError::SiblingDoesNotFit { .. })
+                if layout.is_none() =>
+            {
                 options.layout = TableLayout::Wide;
                 generate_with(&model, &options)?
             }

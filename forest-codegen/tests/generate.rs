@@ -88,8 +88,8 @@ fn layout_choice_follows_forest_layout_and_the_target() {
         choose(Some("auto"), Some("16")).unwrap(),
         TableLayout::Packed
     );
-    assert_eq!(choose(Some(""), Some("64")).unwrap(), TableLayout::Wide);
-    assert_eq!(choose(None, None).unwrap(), TableLayout::Wide);
+    assert_eq!(choose(Some(""), Some("64")).unwrap(), TableLayout::Sibling);
+    assert_eq!(choose(None, None).unwrap(), TableLayout::Sibling);
     assert_eq!(
         choose(Some("packed"), Some("64")).unwrap(),
         TableLayout::Packed
@@ -212,4 +212,30 @@ fn builder_writes_only_when_changed_and_names_bad_artifacts() {
         err.to_string().starts_with(&missing.display().to_string()),
         "{err}"
     );
+}
+
+#[test]
+fn auto_bakes_sibling_on_hosts_and_falls_back_to_wide_when_it_cannot_hold_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    for (features, expected) in [(3, TableLayout::Sibling), (257, TableLayout::Wide)] {
+        let model = common::model(features, vec![0, 1], vec![chain(300, features)]);
+        let path = dir.path().join(format!("f{features}.forest"));
+        model.write(&path).unwrap();
+        let g = Builder::new()
+            .build_to(&path, &dir.path().join(format!("f{features}.rs")))
+            .unwrap();
+        assert_eq!(g.table_layout, expected, "{features} features");
+        let code = std::fs::read_to_string(&g.out_path).unwrap();
+        let name = expected.name();
+        assert!(code.contains(&format!("pub const LAYOUT: &str = \"{name}\";")));
+    }
+    // Asked for explicitly, the sibling layout says why it cannot.
+    let model = common::model(257, vec![0, 1], vec![chain(3, 257)]);
+    let path = dir.path().join("explicit.forest");
+    model.write(&path).unwrap();
+    let err = Builder::new()
+        .layout(TableLayout::Sibling)
+        .build_to(&path, &dir.path().join("explicit.rs"))
+        .unwrap_err();
+    assert!(err.to_string().contains("257 features"), "{err}");
 }

@@ -98,6 +98,8 @@ pub struct Sibling<'a, R: Index, C: Column = u8> {
     /// Records: decision nodes and forwarding records; the tables hold the
     /// padding and the sinks after them.
     n_nodes: usize,
+    /// Records that are decision nodes (the others forward to a leaf).
+    n_decisions: usize,
     labels: &'a [i64],
     roots: &'a [R],
     keys: &'a [u32],
@@ -211,6 +213,7 @@ macro_rules! sibling_new {
                 }
                 // The key of `+∞`, plus one: the largest a threshold can have.
                 let max_key = key(f32::INFINITY) + 1;
+                let mut n_decisions = 0;
                 let mut node = 0;
                 while node < entries {
                     if columns[node] as usize >= n_features {
@@ -232,6 +235,9 @@ macro_rules! sibling_new {
                     if k > max_key {
                         return Err(Error::NodeThresholdNan { node });
                     }
+                    if k != 0 {
+                        n_decisions += 1;
+                    }
                     // `node + d + 1 <= entries + R::MAX`: no overflow.
                     let right = node + d;
                     let children_ok = valid_ref(right, n_nodes, base, slots.len())
@@ -244,6 +250,7 @@ macro_rules! sibling_new {
                 Ok(Sibling {
                     n_features,
                     n_nodes,
+                    n_decisions,
                     labels,
                     roots,
                     keys,
@@ -282,6 +289,13 @@ impl<'a, R: Index, C: Column> Sibling<'a, R, C> {
     #[must_use]
     pub const fn n_nodes(&self) -> usize {
         self.n_nodes
+    }
+
+    /// Number of decision nodes stored (records other than forwarding
+    /// records).
+    #[must_use]
+    pub const fn n_decision_nodes(&self) -> usize {
+        self.n_decisions
     }
 
     /// Number of leaf slots.

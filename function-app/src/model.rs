@@ -1,7 +1,8 @@
 //! The served model: a baked forest behind a small object-safe trait, so the
 //! router can serve the default model or any test fixture.
 
-use forest_core::{Forest, Index};
+use forest_core::sibling::Column;
+use forest_core::{Forest, Index, Sibling};
 use std::fmt;
 
 #[allow(clippy::all, dead_code)]
@@ -11,7 +12,8 @@ mod baked {
 
 /// A forest the app can predict with, whatever its index types.
 ///
-/// Implemented for every [`forest_core::Forest`] over `'static` tables.
+/// Implemented for every [`forest_core::Forest`] and [`forest_core::Sibling`]
+/// over `'static` tables: the generator's host layouts.
 pub trait Predict: Send + Sync {
     /// Features a row must have.
     fn n_features(&self) -> usize;
@@ -58,6 +60,31 @@ where
     }
     fn predict_into(&self, x: &[f32], votes: &mut [u32]) -> Result<usize, forest_core::Error> {
         Forest::predict_into(self, x, votes)
+    }
+}
+
+impl<R, C> Predict for Sibling<'static, R, C>
+where
+    R: Index + Send + Sync,
+    C: Column + Send + Sync,
+{
+    fn n_features(&self) -> usize {
+        Sibling::n_features(self)
+    }
+    fn n_classes(&self) -> usize {
+        Sibling::n_classes(self)
+    }
+    fn n_trees(&self) -> usize {
+        Sibling::n_trees(self)
+    }
+    fn n_nodes(&self) -> usize {
+        Sibling::n_decision_nodes(self)
+    }
+    fn votes_into(&self, x: &[f32], votes: &mut [u32]) -> Result<(), forest_core::Error> {
+        Sibling::votes_into(self, x, votes)
+    }
+    fn predict_into(&self, x: &[f32], votes: &mut [u32]) -> Result<usize, forest_core::Error> {
+        Sibling::predict_into(self, x, votes)
     }
 }
 

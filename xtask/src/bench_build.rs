@@ -86,7 +86,7 @@ fn consumer(dir: &Path) -> Result<()> {
     std::fs::write(
         dir.join("src/main.rs"),
         "#[allow(dead_code)]\nmod model {\n    include!(concat!(env!(\"OUT_DIR\"), \"/model.rs\"));\n}\n\
-         fn main() {\n    println!(\"{} {}\", model::NAME, model::MODEL.predict(&[0.5; model::N_FEATURES]));\n}\n",
+         fn main() {\n    println!(\"{} {} {}\", model::NAME, model::LAYOUT, model::MODEL.predict(&[0.5; model::N_FEATURES]));\n}\n",
     )?;
     Ok(())
 }
@@ -136,13 +136,19 @@ pub fn run_bench_build() -> Result<()> {
     timed_build(&dir, &seed)?;
     let (mut s_t, mut s_m, mut b_t, mut b_m) = (vec![], vec![], vec![], vec![]);
     for _ in 0..3 {
-        let (t, m) = timed_build(&dir, &big)?;
-        b_t.push(t);
-        b_m.push(m);
         let (t, m) = timed_build(&dir, &seed)?;
         s_t.push(t);
         s_m.push(m);
+        let (t, m) = timed_build(&dir, &big)?;
+        b_t.push(t);
+        b_m.push(m);
     }
+    // The layout the host's `auto` baked the big forest in (the last build).
+    let out = Command::new(dir.join("target/release/bake-bench"))
+        .output()
+        .context("running the consumer")?;
+    let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+    let layout = printed.split_whitespace().nth(1).unwrap_or("?").to_owned();
     let nodes = |p: &Path| -> Result<String> {
         let out = forest_train().arg("inspect").arg(p).output()?;
         Ok(String::from_utf8_lossy(&out.stdout)
@@ -155,7 +161,10 @@ pub fn run_bench_build() -> Result<()> {
     };
     let (st, bt) = (median(s_t), median(b_t));
     let mut md = String::from("# Baking benchmark (`cargo xtask bench-build`)\n\n");
-    md.push_str("Generation (build.rs through forest-codegen) + release build of a consumer crate, median of 3 alternating runs; peak RSS is the build's maximum resident set size (rustc).\n\n");
+    let _ = writeln!(
+        md,
+        "Generation (build.rs through forest-codegen) + release build of a consumer crate, median of 3 alternating runs; peak RSS is the build's maximum resident set size (rustc). Layout: the host's default, `{layout}`.\n"
+    );
     md.push_str("| model | forest | seconds | peak RSS |\n|---|---|--:|--:|\n");
     let _ = writeln!(
         md,
