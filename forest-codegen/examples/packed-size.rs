@@ -2,7 +2,7 @@
 //! `cargo run -p forest-codegen --example packed-size -- <model.forest>`.
 
 use forest_codegen::artifact::Model;
-use forest_codegen::{Layout, PackedTables, Tables};
+use forest_codegen::{Layout, PackedTables, SiblingTables, Tables};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -43,6 +43,17 @@ fn main() -> Result<(), Box<dyn Error>> {
         dense.word_bits,
         dense.n_nodes(),
         dense.spacers,
+    );
+    let sibling = SiblingTables::from_model(&model)?;
+    let s = sibling.table_bytes() + labels;
+    println!(
+        "sibling          {s} B of tables with roots and labels: {:.2} B / decision node \
+         ({} records: {} forwarding; {} entries with padding and sinks, {}-byte offsets)",
+        per_node(s),
+        sibling.n_nodes(),
+        sibling.forwards,
+        sibling.n_entries(),
+        sibling.ref_width().bytes(),
     );
     Ok(())
 }

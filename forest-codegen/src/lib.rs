@@ -1028,9 +1028,10 @@ impl Builder {
     }
 
     /// Bakes this layout whatever `FOREST_LAYOUT` says. Without it the
-    /// layout is `FOREST_LAYOUT` (`wide`, `packed`, `dense` or `auto`), and `auto` (or
-    /// unset) means packed on targets below 64-bit pointers when the model
-    /// fits it, wide otherwise.
+    /// layout is `FOREST_LAYOUT` (`wide`, `packed`, `dense`, `sibling` or
+    /// `auto`), and `auto` (or unset) means packed on targets below 64-bit
+    /// pointers and sibling on 64-bit ones, when the model fits it, wide
+    /// otherwise.
     pub fn layout(&mut self, layout: TableLayout) -> &mut Self {
         self.layout = Some(layout);
         self
@@ -1109,7 +1110,8 @@ impl Builder {
     }
 
     /// Generates from `model_path` into `out_path` (no environment lookups:
-    /// the layout is [`Builder::layout`]'s, else wide).
+    /// the layout is [`Builder::layout`]'s, else `auto` for a 64-bit host:
+    /// sibling, or wide for a model it cannot hold).
     ///
     /// # Errors
     ///

@@ -36,12 +36,14 @@
 //! other invariant, and is a `const fn` so a baked model is checked at compile
 //! time.
 //!
-//! That is the *wide* layout, for hosts. Microcontrollers get the
-//! [`packed`] layout (six bytes per node, integer compares), walked by
-//! [`PackedModel`] with the same methods as [`Model`], and the [`sibling`]
-//! layout (a node's two children side by side, leaves past the records: the
-//! fewest instructions per step), walked by [`SiblingModel`];
-//! `forest-codegen` picks one per target.
+//! That is the *wide* layout. The [`sibling`] layout (a node's two children
+//! side by side, leaves past the records, integer compares: the fewest
+//! operations per step) is walked by [`SiblingModel`] with the same methods
+//! as [`Model`]; `forest-codegen` bakes it for 64-bit hosts, which walk it
+//! in lockstep, and on request for microcontrollers. Microcontrollers get
+//! the [`packed`] layout by default (six bytes per node), walked by
+//! [`PackedModel`]; the wide layout is the fallback for models the others
+//! cannot hold.
 //!
 //! # Examples
 //!
@@ -636,8 +638,8 @@ impl<F: Index, C: Index> Sliced<'_, F, C> {
 /// Trees walked together by the lockstep walker.
 const LANES: usize = 8;
 /// Trees the sibling layout's lockstep walker walks together from
-/// [`MANY_NODES`] records on (`cargo xtask bench`, big forest: 12 lanes
-/// beat 8 and 16).
+/// [`MANY_NODES`] records on (on the big forest of `cargo xtask bench`, 12
+/// lanes were faster than 8 and 16 when this was chosen).
 const WIDE_LANES_SIBLING: usize = 12;
 /// Trees walked together in a forest of at least [`MANY_NODES`] decision
 /// nodes: its tables outgrow the caches, so more independent loads in flight

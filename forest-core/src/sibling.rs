@@ -68,8 +68,8 @@ impl Column for u8 {
     }
 }
 
-/// Steps between the host walker's refills (`cargo xtask bench`, tutorial
-/// forest: 3 beat 2 and 4).
+/// Steps between the host walker's refills (on the tutorial forest, 3 was
+/// faster than 2 and 4 when this was chosen).
 const REFILL_STEPS: usize = 3;
 
 /// The most leaf slots a sibling forest may have.
