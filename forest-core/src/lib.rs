@@ -83,6 +83,60 @@
 
 use core::fmt;
 
+/// The prediction methods every typed model shares, written once: the impl
+/// that invokes it has a `forest` with `labels` and `roots`, and a
+/// `count::<COUNT>(x, votes)` that counts the votes for `x` (returning the
+/// decision nodes visited with `COUNT`).
+macro_rules! typed_model_methods {
+    () => {
+        /// Vote count of each class for `x`.
+        #[must_use]
+        pub fn votes(&self, x: &[f32; NF]) -> [u32; NC] {
+            let mut votes = [0; NC];
+            self.count::<false>(x, &mut votes);
+            votes
+        }
+
+        /// Predicted class index of `x` (hard majority, ties to the lowest
+        /// class).
+        #[must_use]
+        pub fn predict(&self, x: &[f32; NF]) -> usize {
+            $crate::argmax(&self.votes(x))
+        }
+
+        /// Predicted class index of `x` and the decision nodes visited.
+        #[must_use]
+        pub fn predict_counting(&self, x: &[f32; NF]) -> (usize, usize) {
+            let mut votes = [0; NC];
+            let visited = self.count::<true>(x, &mut votes);
+            ($crate::argmax(&votes), visited)
+        }
+
+        /// Predicted original class label of `x`.
+        #[must_use]
+        pub fn predict_label(&self, x: &[f32; NF]) -> i64 {
+            let class = self.predict(x);
+            // `class < NC == labels.len()` always; the fallback is unreachable.
+            self.forest.labels.get(class).copied().unwrap_or_default()
+        }
+
+        /// Fraction of trees voting for each class.
+        #[must_use]
+        pub fn predict_proba(&self, x: &[f32; NF]) -> [f32; NC] {
+            $crate::proba(self.votes(x), self.forest.roots.len())
+        }
+
+        /// Predicts a batch: `out[i]` gets the class index of `rows[i]`;
+        /// extra slots on either side are left alone. Returns the number of
+        /// rows done. Same answers as `predict` row by row (it is that loop:
+        /// walking blocks of rows through each tree in lockstep measured no
+        /// faster than the per-row lockstep over trees).
+        pub fn predict_batch(&self, rows: &[[f32; NF]], out: &mut [usize]) -> usize {
+            $crate::batch(rows, out, |row| self.predict(row))
+        }
+    };
+}
+
 mod columns;
 pub mod packed;
 pub mod sibling;
@@ -726,51 +780,14 @@ impl<'a, F: Index, C: Index, const NF: usize, const NC: usize> Model<'a, F, C, N
         &self.forest
     }
 
-    /// Vote count of each class for `x`.
-    #[must_use]
-    pub fn votes(&self, x: &[f32; NF]) -> [u32; NC] {
-        let mut votes = [0; NC];
-        self.forest.count_votes::<false>(x, &mut votes);
-        votes
+    /// Counts the votes for `x` into `votes`; with `COUNT`, returns the
+    /// decision nodes visited.
+    #[inline(always)]
+    fn count<const COUNT: bool>(&self, x: &[f32; NF], votes: &mut [u32; NC]) -> usize {
+        self.forest.count_votes::<COUNT>(x, votes)
     }
 
-    /// Predicted class index of `x` (hard majority, ties to the lowest class).
-    #[must_use]
-    pub fn predict(&self, x: &[f32; NF]) -> usize {
-        argmax(&self.votes(x))
-    }
-
-    /// Predicted class index of `x` and the decision nodes visited.
-    #[must_use]
-    pub fn predict_counting(&self, x: &[f32; NF]) -> (usize, usize) {
-        let mut votes = [0; NC];
-        let visited = self.forest.count_votes::<true>(x, &mut votes);
-        (argmax(&votes), visited)
-    }
-
-    /// Predicted original class label of `x`.
-    #[must_use]
-    pub fn predict_label(&self, x: &[f32; NF]) -> i64 {
-        let class = self.predict(x);
-        // `class < NC == labels.len()` always; the fallback is unreachable.
-        self.forest.labels.get(class).copied().unwrap_or_default()
-    }
-
-    /// Fraction of trees voting for each class.
-    #[must_use]
-    pub fn predict_proba(&self, x: &[f32; NF]) -> [f32; NC] {
-        proba(self.votes(x), self.forest.roots.len())
-    }
-
-    /// Predicts a batch: `out[i]` gets the class index of `rows[i]`; extra
-    /// slots on either side are left alone. Returns the number of rows done.
-    ///
-    /// Same answers as [`Model::predict`] row by row (it is that loop: walking
-    /// blocks of rows through each tree in lockstep measured no faster than
-    /// the per-row lockstep over trees; see `cargo xtask bench`).
-    pub fn predict_batch(&self, rows: &[[f32; NF]], out: &mut [usize]) -> usize {
-        batch(rows, out, |row| self.predict(row))
-    }
+    typed_model_methods!();
 }
 
 /// Items only generated code may use; outside semver.

@@ -605,49 +605,14 @@ impl<'a, R: Index, const NF: usize, const NC: usize, const KW: usize>
         row
     }
 
-    /// Vote count of each class for `x`.
-    #[must_use]
-    pub fn votes(&self, x: &[f32; NF]) -> [u32; NC] {
-        let mut votes = [0; NC];
-        self.forest
-            .count_votes::<false>(&Self::key_row(x), &mut votes);
-        votes
+    /// Counts the votes for `x` into `votes`; with `COUNT`, returns the
+    /// decision nodes visited.
+    #[inline(always)]
+    fn count<const COUNT: bool>(&self, x: &[f32; NF], votes: &mut [u32; NC]) -> usize {
+        self.forest.count_votes::<COUNT>(&Self::key_row(x), votes)
     }
 
-    /// Predicted class index of `x` (hard majority, ties to the lowest class).
-    #[must_use]
-    pub fn predict(&self, x: &[f32; NF]) -> usize {
-        argmax(&self.votes(x))
-    }
-
-    /// Predicted class index of `x` and the decision nodes visited.
-    #[must_use]
-    pub fn predict_counting(&self, x: &[f32; NF]) -> (usize, usize) {
-        let mut votes = [0; NC];
-        let visited = self
-            .forest
-            .count_votes::<true>(&Self::key_row(x), &mut votes);
-        (argmax(&votes), visited)
-    }
-
-    /// Predicted original class label of `x`.
-    #[must_use]
-    pub fn predict_label(&self, x: &[f32; NF]) -> i64 {
-        let class = self.predict(x);
-        self.forest.labels.get(class).copied().unwrap_or_default()
-    }
-
-    /// Fraction of trees voting for each class.
-    #[must_use]
-    pub fn predict_proba(&self, x: &[f32; NF]) -> [f32; NC] {
-        crate::proba(self.votes(x), self.forest.roots.len())
-    }
-
-    /// Predicts a batch: `out[i]` gets the class index of `rows[i]`; extra
-    /// slots on either side are left alone. Returns the number of rows done.
-    pub fn predict_batch(&self, rows: &[[f32; NF]], out: &mut [usize]) -> usize {
-        crate::batch(rows, out, |row| self.predict(row))
-    }
+    typed_model_methods!();
 }
 
 #[cfg(test)]
