@@ -219,8 +219,9 @@ pub enum Error {
         /// Node index.
         node: usize,
     },
-    /// The sink of a class (the per-node entry after the decision nodes) is
-    /// not a self-loop on a valid feature with a non-NaN threshold.
+    /// The sink of a class (the per-node entry after the decision nodes; in
+    /// the sibling layout the entry of a leaf slot, or padding before them,
+    /// reported as slot 0) is not a self-loop.
     SinkMalformed {
         /// Class index.
         class: usize,
@@ -240,6 +241,12 @@ pub enum Error {
     /// dense form's width), or the typed model's key-row length is not
     /// `2^feature_bits`.
     PackedShape,
+    /// An entry of the sibling layout after its records (padding, or the
+    /// sink of a leaf slot) is not a self-loop (key and delta 0).
+    EntryNotSelfLoop {
+        /// Entry index.
+        entry: usize,
+    },
     /// The sibling layout's leaf-slot table is empty, longer than
     /// [`sibling::MAX_LEAF_SLOTS`], or names a class out of range.
     LeafSlots,
@@ -282,6 +289,10 @@ impl fmt::Display for Error {
             Error::PackedShape => {
                 f.write_str("the packed fields do not fit the word width (or the key row)")
             }
+            Error::EntryNotSelfLoop { entry } => write!(
+                f,
+                "entry {entry} after the records (padding or a leaf slot's sink) is not a self-loop"
+            ),
             Error::LeafSlots => {
                 f.write_str("the leaf-slot table is empty, too long, or names a class out of range")
             }

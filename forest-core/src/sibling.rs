@@ -1,4 +1,5 @@
-//! The sibling layout: the fewest instructions per step on a small core.
+//! The sibling layout: the fewest operations per step, on a small core and
+//! on a host.
 //!
 //! The packed layout spends a test and a branch per step on leaf flags and
 //! a bounds check on the next slot. The sibling layout stores a node's two
@@ -36,6 +37,15 @@
 //! (`0 + !key(x)` never carries), so its walk goes to `j + delta`, the leaf.
 //! It is a step, not a decision: the visit counts skip it. A forest whose
 //! trees are single leaves needs no record at all: the root is a leaf slot.
+//!
+//! **Sinks.** The per-entry tables hold the records (up to the first entry
+//! with delta 0, which is how `n_nodes` is known), then padding up to
+//! `leaf_base`, then one *sink* per leaf slot: key, column and delta 0, a
+//! self-loop, so every leaf reference is also an entry. A small core walks
+//! the records only (its bounds test is the leaf test); a 64-bit host walks
+//! eight trees in lockstep over every entry, a finished tree stepping in
+//! place on its sink, and every few steps gives each lane at a leaf the
+//! next tree.
 //!
 //! Every reference points forward (deltas are at least 1), which
 //! [`Sibling::new`] checks with every other invariant, so every walk ends.
@@ -143,13 +153,15 @@ macro_rules! sibling_new {
             /// # Errors
             ///
             /// Every invariant the walker relies on: non-empty trees, classes
-            /// and features; equal record-table lengths; at most 256 features
-            /// and 256 classes; 1 to [`MAX_LEAF_SLOTS`] leaf slots, each
-            /// naming a class ([`Error::LeafSlots`]); every column below
-            /// `n_features`; no NaN threshold key; every child of a record a
-            /// *later* record or a leaf slot, and so every root; every
-            /// reference within `R`. The error names the first offending
-            /// tree or record.
+            /// and features; equal table lengths, exactly the records,
+            /// padding and one sink per slot
+            /// ([`Error::NodeTablesLengthMismatch`]); at most 256 features and
+            /// 256 classes; 1 to [`MAX_LEAF_SLOTS`] leaf slots, each naming a
+            /// class ([`Error::LeafSlots`]); every column below `n_features`;
+            /// no NaN threshold key; every child of a record a *later* record
+            /// or a leaf slot, and so every root; padding and sinks
+            /// self-loops ([`Error::EntryNotSelfLoop`]); every entry index below
+            /// `R::MAX`. The error names the first offending tree or entry.
             pub const fn new(
                 n_features: usize,
                 labels: &'a [i64],
@@ -225,9 +237,7 @@ macro_rules! sibling_new {
                         // Padding and sinks step in place: key 0 never
                         // carries, delta 0 stays.
                         if k != 0 || d != 0 {
-                            return Err(Error::SinkMalformed {
-                                class: node.saturating_sub(base),
-                            });
+                            return Err(Error::EntryNotSelfLoop { entry: node });
                         }
                         node += 1;
                         continue;
@@ -878,12 +888,12 @@ mod tests {
         keys[0] = 0;
         assert_eq!(
             n(&keys, &with(2, 0), &[0], &SLOTS),
-            Err(Error::SinkMalformed { class: 0 })
+            Err(Error::EntryNotSelfLoop { entry: 2 })
         );
         // A sink that leaves its entry.
         assert_eq!(
             n(&KEYS, &with(5, 1), &ROOTS, &SLOTS),
-            Err(Error::SinkMalformed { class: 1 })
+            Err(Error::EntryNotSelfLoop { entry: 5 })
         );
         // Entries must end right after the sinks.
         assert_eq!(
