@@ -473,28 +473,6 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
         self.labels
     }
 
-    fn check_row(&self, x: &[f32]) -> Result<(), Error> {
-        if x.len() == self.n_features {
-            Ok(())
-        } else {
-            Err(Error::InputLengthMismatch {
-                expected: self.n_features,
-                found: x.len(),
-            })
-        }
-    }
-
-    fn check_votes(&self, votes: &[u32]) -> Result<(), Error> {
-        if votes.len() == self.labels.len() {
-            Ok(())
-        } else {
-            Err(Error::VotesLengthMismatch {
-                expected: self.labels.len(),
-                found: votes.len(),
-            })
-        }
-    }
-
     /// Counts each tree's vote into `votes` (one slot per class, overwritten).
     ///
     /// # Errors
@@ -502,8 +480,8 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
     /// [`Error::InputLengthMismatch`] if `x` is not one value per feature,
     /// [`Error::VotesLengthMismatch`] if `votes` is not one slot per class.
     pub fn votes_into(&self, x: &[f32], votes: &mut [u32]) -> Result<(), Error> {
-        self.check_row(x)?;
-        self.check_votes(votes)?;
+        check_row(self.n_features, x)?;
+        check_votes(self.labels.len(), votes)?;
         self.count_votes::<false>(x, votes);
         Ok(())
     }
@@ -576,8 +554,8 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
     ///
     /// As [`Forest::votes_into`].
     pub fn predict_counting(&self, x: &[f32], votes: &mut [u32]) -> Result<(usize, usize), Error> {
-        self.check_row(x)?;
-        self.check_votes(votes)?;
+        check_row(self.n_features, x)?;
+        check_votes(self.labels.len(), votes)?;
         let visited = self.count_votes::<true>(x, votes);
         Ok((argmax(votes), visited))
     }
@@ -591,7 +569,7 @@ impl<'a, F: Index, C: Index> Forest<'a, F, C> {
     /// [`Error::InputLengthMismatch`] if `x` is not one value per feature;
     /// `Ok(None)` if `tree` is not below [`Forest::n_trees`].
     pub fn tree_vote(&self, tree: usize, x: &[f32]) -> Result<Option<usize>, Error> {
-        self.check_row(x)?;
+        check_row(self.n_features, x)?;
         Ok(self
             .roots
             .get(tree)
@@ -718,6 +696,31 @@ const MANY_NODES: usize = 1 << 15;
 const STEPS_PER_CHECK: usize = 2;
 /// Whether this target walks trees in lockstep (64-bit hosts) or one at a time.
 const LOCKSTEP: bool = cfg!(target_pointer_width = "64");
+
+/// [`Error::InputLengthMismatch`] unless `x` holds `n_features` values: the
+/// check of every slice-based call, whatever the layout.
+fn check_row(n_features: usize, x: &[f32]) -> Result<(), Error> {
+    if x.len() == n_features {
+        Ok(())
+    } else {
+        Err(Error::InputLengthMismatch {
+            expected: n_features,
+            found: x.len(),
+        })
+    }
+}
+
+/// [`Error::VotesLengthMismatch`] unless `votes` has one slot per class.
+fn check_votes(n_classes: usize, votes: &[u32]) -> Result<(), Error> {
+    if votes.len() == n_classes {
+        Ok(())
+    } else {
+        Err(Error::VotesLengthMismatch {
+            expected: n_classes,
+            found: votes.len(),
+        })
+    }
+}
 
 /// Index of the first maximum: hard majority vote, ties to the lowest class.
 #[inline]

@@ -487,7 +487,8 @@ impl<'a, R: Index> Packed<'a, R> {
     /// [`Error::InputLengthMismatch`] if `x` is not one value per feature,
     /// [`Error::VotesLengthMismatch`] if `votes` is not one slot per class.
     pub fn votes_into(&self, x: &[f32], votes: &mut [u32]) -> Result<(), Error> {
-        self.check(x, votes)?;
+        crate::check_row(self.n_features, x)?;
+        crate::check_votes(self.labels.len(), votes)?;
         // At most 2·128 columns (`feature_bits <= 8`, checked by `new`).
         let mut row = [0u32; 256];
         self.key_row(x, &mut row);
@@ -513,27 +514,12 @@ impl<'a, R: Index> Packed<'a, R> {
     ///
     /// As [`Packed::votes_into`].
     pub fn predict_counting(&self, x: &[f32], votes: &mut [u32]) -> Result<(usize, usize), Error> {
-        self.check(x, votes)?;
+        crate::check_row(self.n_features, x)?;
+        crate::check_votes(self.labels.len(), votes)?;
         let mut row = [0u32; 256];
         self.key_row(x, &mut row);
         let visited = self.count_votes::<true>(&row, votes);
         Ok((argmax(votes), visited))
-    }
-
-    fn check(&self, x: &[f32], votes: &[u32]) -> Result<(), Error> {
-        if x.len() != self.n_features {
-            return Err(Error::InputLengthMismatch {
-                expected: self.n_features,
-                found: x.len(),
-            });
-        }
-        if votes.len() != self.labels.len() {
-            return Err(Error::VotesLengthMismatch {
-                expected: self.labels.len(),
-                found: votes.len(),
-            });
-        }
-        Ok(())
     }
 }
 

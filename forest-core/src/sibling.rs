@@ -463,18 +463,8 @@ impl<'a, R: Index, C: Column> Sibling<'a, R, C> {
     }
 
     fn count<const COUNT: bool>(&self, x: &[f32], votes: &mut [u32]) -> Result<usize, Error> {
-        if x.len() != self.n_features {
-            return Err(Error::InputLengthMismatch {
-                expected: self.n_features,
-                found: x.len(),
-            });
-        }
-        if votes.len() != self.labels.len() {
-            return Err(Error::VotesLengthMismatch {
-                expected: self.labels.len(),
-                found: votes.len(),
-            });
-        }
+        crate::check_row(self.n_features, x)?;
+        crate::check_votes(self.labels.len(), votes)?;
         // At most 256 features and slots (checked by `new`).
         let mut row = [0u32; 256];
         Self::key_row(x, &mut row);
