@@ -245,18 +245,10 @@ proptest! {
     }
 }
 
-#[test]
-fn sibling_folds_single_class_subtrees_and_leaf_roots() {
-    let model = common::small();
-    let tables = SiblingTables::from_model(&model).unwrap();
-    // The small model's leaf-only tree is a root reference to a leaf slot.
-    assert!(
-        tables
-            .roots
-            .iter()
-            .any(|&r| r as usize >= tables.leaf_base())
-    );
-    let same = common::model(
+/// One tree: a split whose two leaves both vote for class 1 (labels 5, 6),
+/// which every layout folds into a leaf root.
+fn split_with_alike_leaves() -> Model {
+    common::model(
         1,
         vec![5, 6],
         vec![Tree {
@@ -271,7 +263,21 @@ fn sibling_folds_single_class_subtrees_and_leaf_roots() {
                 Node::Leaf { class: 1 },
             ],
         }],
+    )
+}
+
+#[test]
+fn sibling_folds_single_class_subtrees_and_leaf_roots() {
+    let model = common::small();
+    let tables = SiblingTables::from_model(&model).unwrap();
+    // The small model's leaf-only tree is a root reference to a leaf slot.
+    assert!(
+        tables
+            .roots
+            .iter()
+            .any(|&r| r as usize >= tables.leaf_base())
     );
+    let same = split_with_alike_leaves();
     let folded = SiblingTables::from_model(&same).unwrap();
     assert_eq!(folded.n_nodes(), 0);
     assert_eq!(folded.slots, vec![0, 1]);
@@ -507,22 +513,7 @@ fn packed_folds_single_class_subtrees_and_leaf_roots() {
     // The small model's leaf-only tree is a root reference past the nodes.
     assert!(tables.roots.iter().any(|&r| r as usize >= tables.n_nodes()));
     // A split whose two leaves vote alike is folded away.
-    let same = common::model(
-        1,
-        vec![5, 6],
-        vec![Tree {
-            nodes: vec![
-                Node::Split {
-                    feature: 0,
-                    threshold: 1.0,
-                    left: 1,
-                    right: 2,
-                },
-                Node::Leaf { class: 1 },
-                Node::Leaf { class: 1 },
-            ],
-        }],
-    );
+    let same = split_with_alike_leaves();
     let folded = PackedTables::from_model(&same).unwrap();
     assert_eq!(folded.n_nodes(), 0);
     assert_eq!(folded.roots, vec![1]);
