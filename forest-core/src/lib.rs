@@ -123,7 +123,7 @@ macro_rules! typed_model_methods {
         /// Fraction of trees voting for each class.
         #[must_use]
         pub fn predict_proba(&self, x: &[f32; NF]) -> [f32; NC] {
-            $crate::proba(self.votes(x), self.forest.roots.len())
+            $crate::proba(self.votes(x), self.forest.n_trees())
         }
 
         /// Predicts a batch: `out[i]` gets the class index of `rows[i]`;
@@ -137,9 +137,11 @@ macro_rules! typed_model_methods {
     };
 }
 
+pub mod chained;
 mod columns;
 pub mod packed;
 pub mod sibling;
+pub use chained::{Chained, ChainedModel};
 pub use packed::{Packed, PackedModel};
 pub use sibling::{Sibling, SiblingModel};
 
@@ -247,6 +249,11 @@ pub enum Error {
         /// Entry index.
         entry: usize,
     },
+    /// The chained layout's entry count is not a power of two of at least 2
+    /// (and below `2^32`), it has no lane, or its vote counters are too
+    /// narrow for a lane's trees or do not fit above the entry index in 32
+    /// bits.
+    ChainedShape,
     /// The sibling layout's leaf-slot table is empty, longer than
     /// [`sibling::MAX_LEAF_SLOTS`], or names a class out of range.
     LeafSlots,
@@ -292,6 +299,9 @@ impl fmt::Display for Error {
             Error::EntryNotSelfLoop { entry } => write!(
                 f,
                 "entry {entry} after the records (padding or a leaf slot's sink) is not a self-loop"
+            ),
+            Error::ChainedShape => f.write_str(
+                "the chained tables' entry count, lanes or vote counters do not fit their references",
             ),
             Error::LeafSlots => {
                 f.write_str("the leaf-slot table is empty, too long, or names a class out of range")
