@@ -32,9 +32,11 @@
 #![deny(missing_docs)]
 
 pub mod artifact;
+pub mod chained;
 pub mod packed;
 pub mod sibling;
 
+pub use chained::ChainedTables;
 pub use packed::PackedTables;
 pub use sibling::SiblingTables;
 
@@ -99,6 +101,16 @@ pub enum CodegenError {
         /// Leaf slots the model needs (0 if the features or classes do not fit).
         slots: usize,
     },
+    /// The chained layout cannot hold the model: more than 256 features,
+    /// or its entry index and the classes' vote counters do not fit 32 bits.
+    ChainedDoesNotFit {
+        /// Features of the model.
+        features: usize,
+        /// Classes of the model.
+        classes: usize,
+        /// Entries the tables need (a power of two).
+        entries: usize,
+    },
     /// `FOREST_LAYOUT` names no layout.
     UnknownLayout(String),
 }
@@ -135,9 +147,20 @@ impl fmt::Display for CodegenError {
                 "the sibling layout cannot hold {features} features, {classes} classes and \
                  {slots} leaf slots (at most 256 each; use FOREST_LAYOUT=packed or wide)"
             ),
+            CodegenError::ChainedDoesNotFit {
+                features,
+                classes,
+                entries,
+            } => write!(
+                f,
+                "the chained layout cannot hold {features} features (at most 256), or {entries} \
+                 entries and the vote counters of {classes} classes in 32-bit references \
+                 (use FOREST_LAYOUT=sibling or wide)"
+            ),
             CodegenError::UnknownLayout(v) => write!(
                 f,
-                "FOREST_LAYOUT={v:?} names no table layout (use wide, packed, dense, sibling or auto)"
+                "FOREST_LAYOUT={v:?} names no table layout \
+                 (use wide, packed, dense, sibling, chained or auto)"
             ),
             CodegenError::MissingEnv(var) => {
                 write!(
@@ -460,6 +483,11 @@ pub enum TableLayout {
     /// side and leaves past the records, for the fewest instructions per
     /// step on a small core. `static MODEL` is a [`forest_core::SiblingModel`].
     Sibling,
+    /// [`forest_core::Chained`] tables ([`ChainedTables`]): the sibling
+    /// layout's records with the trees chained into lanes, every leaf a copy
+    /// of the next tree's root, for the fastest host walk of a forest that
+    /// fits the caches. `static MODEL` is a [`forest_core::ChainedModel`].
+    Chained,
 }
 
 impl TableLayout {
@@ -471,10 +499,12 @@ impl TableLayout {
             TableLayout::Packed => "packed",
             TableLayout::Dense => "dense",
             TableLayout::Sibling => "sibling",
+            TableLayout::Chained => "chained",
         }
     }
 
-    /// The layout for a `FOREST_LAYOUT` value (`wide`, `packed`, `dense`, `sibling`, or
+    /// The layout for a `FOREST_LAYOUT` value (`wide`, `packed`, `dense`,
+    /// `sibling`, `chained`, or
     /// `auto`/empty/unset for [`TableLayout::for_target`]) and the target's
     /// pointer width.
     ///
@@ -487,19 +517,24 @@ impl TableLayout {
             Some("packed") => Ok(TableLayout::Packed),
             Some("dense") => Ok(TableLayout::Dense),
             Some("sibling") => Ok(TableLayout::Sibling),
+            Some("chained") => Ok(TableLayout::Chained),
             None | Some("" | "auto") => Ok(TableLayout::for_target(pointer_width)),
             Some(other) => Err(CodegenError::UnknownLayout(other.to_owned())),
         }
     }
 
-    /// The default for a target: packed below 64-bit pointers (a
-    /// microcontroller walks one tree at a time and counts flash), sibling
-    /// on 64-bit hosts (the fewest operations per step, walked in lockstep).
+    /// The first choice for a target: packed below 64-bit pointers (a
+    /// microcontroller walks one tree at a time and counts flash), chained
+    /// on 64-bit hosts (no work between trees). `auto` in a [`Builder`]
+    /// then falls back: a chained forest of more than
+    /// [`forest_core::chained::AUTO_MAX_ENTRIES`] entries is baked sibling,
+    /// and a model a layout cannot hold is baked in the next one (chained,
+    /// sibling, wide; packed, wide).
     #[must_use]
     pub fn for_target(pointer_width: Option<&str>) -> Self {
         match pointer_width {
             Some("16" | "32") => TableLayout::Packed,
-            _ => TableLayout::Sibling,
+            _ => TableLayout::Chained,
         }
     }
 }
@@ -619,6 +654,7 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
         TableLayout::Packed => packed_tokens(PackedTables::from_model(model)?, &rt)?,
         TableLayout::Dense => packed_tokens(PackedTables::dense(model)?, &rt)?,
         TableLayout::Sibling => sibling_tokens(SiblingTables::from_model(model)?, &rt)?,
+        TableLayout::Chained => chained_tokens(ChainedTables::from_model(model)?, &rt)?,
     };
 
     let tokens = quote! {
@@ -644,7 +680,8 @@ pub fn generate_with(model: &Model, options: &Options) -> Result<String, Codegen
         pub const FEATURE_NAMES: [&str; N_FEATURES] = [#(#feature_names),*];
         /// Original label of each class index.
         pub const CLASS_LABELS: [i64; N_CLASSES] = [#(#labels),*];
-        /// The table layout of this model (`wide`, `packed`, `dense` or `sibling`).
+        /// The table layout of this model (`wide`, `packed`, `dense`, `sibling`
+        /// or `chained`).
         pub const LAYOUT: &str = #layout_name;
         const _: () = #rt::__codegen::check_format_version(#version);
         #tables
@@ -818,6 +855,19 @@ fn packed_tokens(tables: PackedTables, rt: &syn::Path) -> Result<TablesOut, Code
     Ok((items, texts))
 }
 
+/// A column type `width` values wide (an enum `ColumnN` up to 128, else
+/// `u8`) and how a column value of it is written.
+fn column_type(width: usize, rt: &syn::Path) -> (TokenStream, fn(u8) -> String) {
+    if width <= 128 {
+        let enum_ident = format_ident!("Column{width}");
+        (quote!(#rt::sibling::#enum_ident), |c| {
+            format!("ColumnType::C{c}")
+        })
+    } else {
+        (quote!(u8), |c| c.to_string())
+    }
+}
+
 /// The sibling layout's tables and `static MODEL`.
 fn sibling_tokens(tables: SiblingTables, rt: &syn::Path) -> Result<TablesOut, CodegenError> {
     tables.forest().map_err(CodegenError::Tables)?;
@@ -829,15 +879,7 @@ fn sibling_tokens(tables: SiblingTables, rt: &syn::Path) -> Result<TablesOut, Co
     let n_slots = Literal::usize_unsuffixed(tables.slots.len());
     let width = tables.column_width();
     let key_row = Literal::usize_unsuffixed(width);
-    let (column_type, column_text): (TokenStream, Box<dyn Fn(u8) -> String>) = if width <= 128 {
-        let enum_ident = format_ident!("Column{width}");
-        (
-            quote!(#rt::sibling::#enum_ident),
-            Box::new(|c| format!("ColumnType::C{c}")),
-        )
-    } else {
-        (quote!(u8), Box::new(|c| c.to_string()))
-    };
+    let (column_type, column_text) = column_type(width, rt);
     let tally = Literal::usize_unsuffixed(forest_core::sibling::tally_len(tables.slots.len()));
     let roots = tables.roots.iter().map(|&r| rw.literal(r));
     let slots = tables.slots.iter().map(|&c| Literal::u8_unsuffixed(c));
@@ -897,6 +939,78 @@ fn sibling_tokens(tables: SiblingTables, rt: &syn::Path) -> Result<TablesOut, Co
                     Err(_) => panic!("baked model: feature, class, key-row or tally size does not match the tables"),
                 },
                 Err(_) => panic!("baked model: the sibling tables are invalid"),
+            };
+    };
+    Ok((items, texts))
+}
+
+/// The chained layout's tables and `static MODEL`.
+fn chained_tokens(tables: ChainedTables, rt: &syn::Path) -> Result<TablesOut, CodegenError> {
+    tables.forest().map_err(CodegenError::Tables)?;
+    let n_entries = Literal::usize_unsuffixed(tables.n_entries());
+    let n_nodes = Literal::usize_unsuffixed(tables.records);
+    let n_decision_entries = Literal::usize_unsuffixed(tables.decision_entries());
+    let lanes = Literal::usize_unsuffixed(tables.starts.len());
+    let vote_bits = Literal::u32_unsuffixed(tables.vote_bits);
+    let width = tables.column_width();
+    let key_row = Literal::usize_unsuffixed(width);
+    let (column_type, column_text) = column_type(width, rt);
+    let starts = tables.starts.iter().map(|&s| Literal::u32_unsuffixed(s));
+    let texts = vec![
+        (
+            placeholder("keys"),
+            array_text(tables.keys.iter().map(|k| format!("{k:#010x}"))),
+        ),
+        (
+            placeholder("columns"),
+            array_text(tables.columns.iter().map(|&c| column_text(c))),
+        ),
+        (
+            placeholder("deltas"),
+            array_text(tables.deltas.iter().map(|d| format!("{d:#x}"))),
+        ),
+    ];
+    let (keys, columns, deltas) = (&texts[0].0, &texts[1].0, &texts[2].0);
+    let items = quote! {
+        /// Entries of the per-entry tables (a power of two): the lane starts,
+        /// decision records and continuations, padding, and the terminal.
+        pub const N_ENTRIES: usize = #n_entries;
+        /// Entries stored before the padding: the lane starts, the decision
+        /// nodes' records and the leaves' continuations.
+        pub const N_NODES: usize = #n_nodes;
+        /// Entries that make a decision: decision nodes (single-class
+        /// subtrees folded), and the copies of a root at every leaf of the
+        /// tree before it in its lane.
+        pub const N_DECISION_ENTRIES: usize = #n_decision_entries;
+        /// Lanes the trees are chained into.
+        pub const LANES: usize = #lanes;
+        /// Bits of each class's vote counter in a reference.
+        pub const VOTE_BITS: u32 = #vote_bits;
+        /// Length of the key row a prediction keeps on the stack.
+        pub const KEY_ROW: usize = #key_row;
+        /// Type of this model's columns: exactly `KEY_ROW` values.
+        pub type ColumnType = #column_type;
+        const STARTS: [u32; LANES] = [#(#starts),*];
+        const KEYS: [u32; N_ENTRIES] = #keys;
+        const COLUMNS: [ColumnType; N_ENTRIES] = #columns;
+        const DELTAS: [u32; N_ENTRIES] = #deltas;
+        /// The baked model, validated at compile time.
+        pub static MODEL: #rt::ChainedModel<'static, ColumnType, N_FEATURES, N_CLASSES, KEY_ROW> =
+            match #rt::Chained::<ColumnType>::new(
+                N_FEATURES,
+                &CLASS_LABELS,
+                N_TREES,
+                &STARTS,
+                &KEYS,
+                &COLUMNS,
+                &DELTAS,
+                VOTE_BITS,
+            ) {
+                Ok(forest) => match #rt::ChainedModel::new(forest) {
+                    Ok(model) => model,
+                    Err(_) => panic!("baked model: feature, class or key-row size does not match the tables"),
+                },
+                Err(_) => panic!("baked model: the chained tables are invalid"),
             };
     };
     Ok((items, texts))
@@ -1028,10 +1142,11 @@ impl Builder {
     }
 
     /// Bakes this layout whatever `FOREST_LAYOUT` says. Without it the
-    /// layout is `FOREST_LAYOUT` (`wide`, `packed`, `dense`, `sibling` or
-    /// `auto`), and `auto` (or unset) means packed on targets below 64-bit
-    /// pointers and sibling on 64-bit ones, when the model fits it, wide
-    /// otherwise.
+    /// layout is `FOREST_LAYOUT` (`wide`, `packed`, `dense`, `sibling`,
+    /// `chained` or `auto`), and `auto` (or unset) means packed on targets
+    /// below 64-bit pointers, and on 64-bit ones chained for a forest of at
+    /// most [`forest_core::chained::AUTO_MAX_ENTRIES`] entries, else
+    /// sibling; wide for a model the chosen layout cannot hold.
     pub fn layout(&mut self, layout: TableLayout) -> &mut Self {
         self.layout = Some(layout);
         self
@@ -1111,7 +1226,8 @@ impl Builder {
 
     /// Generates from `model_path` into `out_path` (no environment lookups:
     /// the layout is [`Builder::layout`]'s, else `auto` for a 64-bit host:
-    /// sibling, or wide for a model it cannot hold).
+    /// chained, sibling for a bigger forest, or wide for a model neither
+    /// can hold).
     ///
     /// # Errors
     ///
@@ -1141,16 +1257,29 @@ impl Builder {
         );
         options.fingerprint = Some(fingerprint);
         options.layout = layout.unwrap_or_else(|| TableLayout::for_target(pointer_width));
-        let code = match generate_with(&model, &options) {
-            // `auto` falls back to wide for a model the packed word or the
-            // sibling layout cannot hold.
-            Err(CodegenError::PackedDoesNotFit { .. } | CodegenError::SiblingDoesNotFit { .. })
-                if layout.is_none() =>
-            {
-                options.layout = TableLayout::Wide;
-                generate_with(&model, &options)?
+        let auto = layout.is_none();
+        if auto
+            && options.layout == TableLayout::Chained
+            && ChainedTables::entries_for(&model) > forest_core::chained::AUTO_MAX_ENTRIES
+        {
+            options.layout = TableLayout::Sibling;
+        }
+        let code = loop {
+            match generate_with(&model, &options) {
+                // `auto` falls back, for a model a layout cannot hold, from
+                // chained to sibling and from sibling or packed to wide.
+                Err(
+                    CodegenError::ChainedDoesNotFit { .. }
+                    | CodegenError::PackedDoesNotFit { .. }
+                    | CodegenError::SiblingDoesNotFit { .. },
+                ) if auto && options.layout != TableLayout::Wide => {
+                    options.layout = match options.layout {
+                        TableLayout::Chained => TableLayout::Sibling,
+                        _ => TableLayout::Wide,
+                    };
+                }
+                other => break other?,
             }
-            other => other?,
         };
         let table_layout = options.layout;
         let layout = Layout::of(&Tables::from_model(&model)?);

@@ -77,6 +77,19 @@ fn small_model_sibling_golden() {
 }
 
 #[test]
+fn small_model_chained_golden() {
+    let options = Options {
+        layout: TableLayout::Chained,
+        ..Options::default()
+    };
+    let code = generate_with(&common::small(), &options).unwrap();
+    assert!(code.contains("pub const LAYOUT: &str = \"chained\";"));
+    assert!(code.contains("::forest_core::ChainedModel"));
+    assert!(code.contains("pub type ColumnType = ::forest_core::sibling::Column"));
+    golden("small-chained.rs", &code);
+}
+
+#[test]
 fn layout_choice_follows_forest_layout_and_the_target() {
     let choose = TableLayout::choose;
     assert_eq!(choose(None, Some("32")).unwrap(), TableLayout::Packed);
@@ -88,8 +101,12 @@ fn layout_choice_follows_forest_layout_and_the_target() {
         choose(Some("auto"), Some("16")).unwrap(),
         TableLayout::Packed
     );
-    assert_eq!(choose(Some(""), Some("64")).unwrap(), TableLayout::Sibling);
-    assert_eq!(choose(None, None).unwrap(), TableLayout::Sibling);
+    assert_eq!(choose(Some(""), Some("64")).unwrap(), TableLayout::Chained);
+    assert_eq!(choose(None, None).unwrap(), TableLayout::Chained);
+    assert_eq!(
+        choose(Some("chained"), Some("32")).unwrap(),
+        TableLayout::Chained
+    );
     assert_eq!(
         choose(Some("packed"), Some("64")).unwrap(),
         TableLayout::Packed
@@ -215,16 +232,26 @@ fn builder_writes_only_when_changed_and_names_bad_artifacts() {
 }
 
 #[test]
-fn auto_bakes_sibling_on_hosts_and_falls_back_to_wide_when_it_cannot_hold_the_model() {
+fn auto_bakes_chained_on_hosts_then_sibling_then_wide() {
     let dir = tempfile::tempdir().unwrap();
-    for (features, expected) in [(3, TableLayout::Sibling), (257, TableLayout::Wide)] {
-        let model = common::model(features, vec![0, 1], vec![chain(300, features)]);
-        let path = dir.path().join(format!("f{features}.forest"));
+    // A chain of 300 nodes: 601 entries, 1,024 with padding; of 20,000
+    // nodes: 65,536 entries, past `AUTO_MAX_ENTRIES`; 257 features hold
+    // neither chained nor sibling columns.
+    for (features, nodes, expected) in [
+        (3, 300, TableLayout::Chained),
+        (3, 20_000, TableLayout::Sibling),
+        (257, 300, TableLayout::Wide),
+    ] {
+        let model = common::model(features, vec![0, 1], vec![chain(nodes, features)]);
+        let path = dir.path().join(format!("f{features}-{nodes}.forest"));
         model.write(&path).unwrap();
         let g = Builder::new()
-            .build_to(&path, &dir.path().join(format!("f{features}.rs")))
+            .build_to(&path, &dir.path().join(format!("f{features}-{nodes}.rs")))
             .unwrap();
-        assert_eq!(g.table_layout, expected, "{features} features");
+        assert_eq!(
+            g.table_layout, expected,
+            "{features} features, {nodes} nodes"
+        );
         let code = std::fs::read_to_string(&g.out_path).unwrap();
         let name = expected.name();
         assert!(code.contains(&format!("pub const LAYOUT: &str = \"{name}\";")));
@@ -237,5 +264,14 @@ fn auto_bakes_sibling_on_hosts_and_falls_back_to_wide_when_it_cannot_hold_the_mo
         .layout(TableLayout::Sibling)
         .build_to(&path, &dir.path().join("explicit.rs"))
         .unwrap_err();
+    assert!(err.to_string().contains("257 features"), "{err}");
+    let err = Builder::new()
+        .layout(TableLayout::Chained)
+        .build_to(&path, &dir.path().join("explicit.rs"))
+        .unwrap_err();
+    assert!(
+        matches!(err, CodegenError::ChainedDoesNotFit { features: 257, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("257 features"), "{err}");
 }

@@ -4,7 +4,8 @@
 mod common;
 
 use forest_codegen::artifact::{Model, Node, Tree};
-use forest_codegen::{CodegenError, PackedTables, SiblingTables, Tables};
+use forest_codegen::{ChainedTables, CodegenError, PackedTables, SiblingTables, Tables};
+use forest_core::chained::{LANES, vote_bits};
 use proptest::prelude::*;
 
 /// A random tree over `features` features and `classes` classes, as IR nodes
@@ -82,18 +83,33 @@ fn many_class_forest() -> impl Strategy<Value = Model> {
     forest_of(1..4, 8..40)
 }
 
+/// Forests of up to 60 trees: several trees per chained lane.
+fn many_tree_forest() -> impl Strategy<Value = Model> {
+    forest_with(1..6, 1..5, 1..60)
+}
+
 fn forest_of(
     features: std::ops::Range<usize>,
     classes: std::ops::Range<usize>,
 ) -> impl Strategy<Value = Model> {
-    (features, classes).prop_flat_map(|(features, classes)| {
-        prop::collection::vec(tree(features as u32, classes as u32), 1..12).prop_map(move |trees| {
-            common::model(
-                features,
-                (0..classes as i64).map(|c| c * 3 - 2).collect(),
-                trees,
-            )
-        })
+    forest_with(features, classes, 1..12)
+}
+
+fn forest_with(
+    features: std::ops::Range<usize>,
+    classes: std::ops::Range<usize>,
+    trees: std::ops::Range<usize>,
+) -> impl Strategy<Value = Model> {
+    (features, classes).prop_flat_map(move |(features, classes)| {
+        prop::collection::vec(tree(features as u32, classes as u32), trees.clone()).prop_map(
+            move |trees| {
+                common::model(
+                    features,
+                    (0..classes as i64).map(|c| c * 3 - 2).collect(),
+                    trees,
+                )
+            },
+        )
     })
 }
 
@@ -245,6 +261,58 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn chained_walker_matches_reference(
+        model in prop_oneof![forest(), crowded_forest(), many_class_forest(), many_tree_forest()],
+        random in prop::collection::vec(prop::collection::vec(value(), 128), 0..20),
+    ) {
+        let entries = ChainedTables::entries_for(&model);
+        let tables = match ChainedTables::from_model(&model) {
+            Ok(tables) => tables,
+            Err(CodegenError::ChainedDoesNotFit { features, classes, entries: e }) => {
+                // Only when the class counters do not fit above the index.
+                prop_assert_eq!((features, classes, e), (model.n_features(), model.n_classes(), entries));
+                let bits = vote_bits(model.trees.len(), LANES) as usize;
+                prop_assert!(entries.trailing_zeros() as usize + (classes - 1) * bits > 32);
+                return Ok(());
+            }
+            Err(e) => panic!("{e}"),
+        };
+        let forest = tables.forest().unwrap();
+        prop_assert_eq!(tables.n_entries(), entries);
+        prop_assert!(tables.records < entries);
+        prop_assert_eq!(tables.starts.len(), LANES);
+        // Padding moves on to the terminal, a self-loop.
+        prop_assert!(tables.keys[tables.records..].iter().all(|&k| k == 0));
+        prop_assert_eq!(tables.deltas[entries - 1], 0);
+        let packed_tables = PackedTables::from_model(&model);
+        let mut votes = vec![0u32; model.n_classes()];
+        let mut packed_votes = vec![0u32; model.n_classes()];
+        for row in rows_for(&model, random) {
+            // One lane at a time (counting), and in lockstep on 64-bit hosts.
+            let (class, visited) = forest.predict_counting(&row, &mut votes).unwrap();
+            prop_assert_eq!(&votes, &model.reference_votes(&row), "row {:?}", row);
+            prop_assert_eq!(class, model.reference_predict(&row), "row {:?}", row);
+            let class = forest.predict_into(&row, &mut votes).unwrap();
+            prop_assert_eq!(&votes, &model.reference_votes(&row), "row {:?}", row);
+            prop_assert_eq!(class, model.reference_predict(&row), "row {:?}", row);
+            // The same decision nodes as the packed walk (a root copy is the
+            // root's decision; moving on to the terminal is none).
+            if let Ok(packed) = &packed_tables {
+                let (_, packed_visited) = packed
+                    .forest()
+                    .unwrap()
+                    .predict_counting(&row, &mut packed_votes)
+                    .unwrap();
+                prop_assert_eq!(visited, packed_visited, "row {:?}", row);
+            }
+        }
+    }
+}
+
 /// One tree: a split whose two leaves both vote for class 1 (labels 5, 6),
 /// which every layout folds into a leaf root.
 fn split_with_alike_leaves() -> Model {
@@ -353,6 +421,79 @@ fn sibling_lays_children_side_by_side_and_forwards_leaves_paired_with_nodes() {
 }
 
 #[test]
+fn chained_leaves_are_the_next_trees_root_with_the_vote() {
+    // Eleven stumps `x0 <= t ? class 1 : class 0` (t = tree index): lane 0
+    // holds trees 0 and 10, the others one tree each.
+    let stump = |t: f32| Tree {
+        nodes: vec![
+            Node::Split {
+                feature: 0,
+                threshold: t,
+                left: 1,
+                right: 2,
+            },
+            Node::Leaf { class: 1 },
+            Node::Leaf { class: 0 },
+        ],
+    };
+    let model = common::model(1, vec![5, 6], (0..11).map(|t| stump(t as f32)).collect());
+    let t = ChainedTables::from_model(&model).unwrap();
+    // Two trees in a lane: 2-bit counters; 10 starts and 11 leaf pairs make
+    // 32 records, and with the terminal 64 entries: 6 index bits.
+    assert_eq!((t.vote_bits, t.n_entries(), t.records), (2, 64, 32));
+    let root10 = forest_core::packed::key(10.0) + 1;
+    // Lane 0: its start is tree 0's root; tree 0's leaves (entries 1, 2) are
+    // copies of tree 10's root, whose children pair follows, the true leaf
+    // adding one vote for class 1 (bit 6).
+    assert_eq!(t.starts[0], 0);
+    assert_eq!(
+        &t.keys[..5],
+        &[forest_core::packed::key(0.0) + 1, root10, root10, 0, 0]
+    );
+    assert_eq!(&t.deltas[..3], &[1, 2, 1 + (1 << 6)]);
+    // Tree 10's leaves move on to the terminal (63), again with the vote.
+    assert_eq!(&t.deltas[3..5], &[63 - 3, 63 - 4 + (1 << 6)]);
+    let forest = t.forest().unwrap();
+    for (x, ones) in [
+        (-1.0, 11),
+        (0.0, 11),
+        (0.5, 10),
+        (4.0, 7),
+        (10.0, 1),
+        (10.5, 0),
+    ] {
+        let mut votes = [0; 2];
+        let (class, visits) = forest.predict_counting(&[x], &mut votes).unwrap();
+        assert_eq!((votes, visits), ([11 - ones, ones], 11), "x = {x}");
+        assert_eq!(forest.predict_into(&[x], &mut votes), Ok(class));
+        assert_eq!(votes, [11 - ones, ones], "x = {x}");
+    }
+}
+
+#[test]
+fn chained_refuses_models_it_cannot_hold() {
+    let model = common::model(257, vec![0, 1], vec![wide_tree(2, 2)]);
+    assert!(matches!(
+        ChainedTables::from_model(&model),
+        Err(CodegenError::ChainedDoesNotFit {
+            features: 257,
+            classes: 2,
+            ..
+        })
+    ));
+    // 39 counters of 1 bit above 3 index bits (7 records): 42 bits.
+    let model = common::model(128, (0..40).collect(), vec![wide_tree(2, 40)]);
+    assert!(matches!(
+        ChainedTables::from_model(&model),
+        Err(CodegenError::ChainedDoesNotFit {
+            classes: 40,
+            entries: 8,
+            ..
+        })
+    ));
+}
+
+#[test]
 fn sibling_refuses_models_it_cannot_hold() {
     let model = common::model(257, vec![0, 1], vec![wide_tree(2, 2)]);
     assert!(matches!(
@@ -450,6 +591,10 @@ fn wide_lockstep_of_a_forest_past_many_nodes_matches_reference() {
         "{} records",
         sibling.n_nodes()
     );
+    // The chained layout: 131,072 entries (17 index bits), one tree a lane.
+    let chained_tables = ChainedTables::from_model(&model).unwrap();
+    let chained = chained_tables.forest().unwrap();
+    assert_eq!(chained.n_entries(), 1 << 17);
     let mut narrow_votes = [0u32; 3];
     let mut votes = [0u32; 3];
     let mut rng = 0x2545_f491_4f6c_dd1du64;
@@ -474,6 +619,13 @@ fn wide_lockstep_of_a_forest_past_many_nodes_matches_reference() {
         // The sibling layout: 12 lanes from this many records on.
         let sibling_class = sibling.predict_into(&row, &mut narrow_votes).unwrap();
         assert_eq!((sibling_class, narrow_votes), (class, votes), "row {i}");
+        let chained_class = chained.predict_into(&row, &mut narrow_votes).unwrap();
+        assert_eq!((chained_class, narrow_votes), (class, votes), "row {i}");
+        assert_eq!(
+            chained.predict_counting(&row, &mut narrow_votes).unwrap(),
+            (class, visited),
+            "row {i}"
+        );
     }
 }
 

@@ -24,7 +24,8 @@ pub const MAX_DEPTH: usize = 2;
 pub const FEATURE_NAMES: [&str; N_FEATURES] = ["x0", "x1"];
 /// Original label of each class index.
 pub const CLASS_LABELS: [i64; N_CLASSES] = [-1, 4, 9];
-/// The table layout of this model (`wide`, `packed`, `dense` or `sibling`).
+/// The table layout of this model (`wide`, `packed`, `dense`, `sibling`
+/// or `chained`).
 pub const LAYOUT: &str = "wide";
 const _: () = ::forest_core::__codegen::check_format_version(2);
 /// Decision nodes stored in the tables (a sink per class follows them).
