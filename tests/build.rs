@@ -12,7 +12,8 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // Every fixture in every layout: `<name>.rs` wide, `<name>_packed.rs`
     // packed, `<name>_dense.rs` the packed layout's dense form,
-    // `<name>_sibling.rs` the sibling layout.
+    // `<name>_sibling.rs` the sibling layout, `<name>_chained.rs` the chained
+    // layout.
     for (model, name) in [
         (edge, "edge"),
         (root.join("../models/seed.forest"), "seed"),
@@ -37,6 +38,12 @@ fn main() {
             &out,
             &format!("{name}_sibling.rs"),
             TableLayout::Sibling,
+        );
+        bake(
+            &model,
+            &out,
+            &format!("{name}_chained.rs"),
+            TableLayout::Chained,
         );
     }
     println!("cargo:rerun-if-changed=build.rs");

@@ -95,3 +95,27 @@ pub mod tie4_sibling {
 pub mod multi_sibling {
     include!(concat!(env!("OUT_DIR"), "/multi_sibling.rs"));
 }
+
+/// The edge forest in the chained layout.
+#[allow(clippy::all, missing_docs)]
+pub mod edge_chained {
+    include!(concat!(env!("OUT_DIR"), "/edge_chained.rs"));
+}
+
+/// The default model in the chained layout.
+#[allow(clippy::all, missing_docs)]
+pub mod seed_chained {
+    include!(concat!(env!("OUT_DIR"), "/seed_chained.rs"));
+}
+
+/// The four-tree fixture in the chained layout.
+#[allow(clippy::all, missing_docs)]
+pub mod tie4_chained {
+    include!(concat!(env!("OUT_DIR"), "/tie4_chained.rs"));
+}
+
+/// The three-class fixture in the chained layout.
+#[allow(clippy::all, missing_docs)]
+pub mod multi_chained {
+    include!(concat!(env!("OUT_DIR"), "/multi_chained.rs"));
+}

@@ -143,3 +143,26 @@ fn corrupt_sibling_tables_do_not_compile() {
         "{stderr}"
     );
 }
+
+#[test]
+fn corrupt_chained_tables_do_not_compile() {
+    let code = generated_edge(forest_codegen::TableLayout::Chained);
+    let (ok, stderr) = build("chained_ok", &code);
+    assert!(ok, "generated chained code must compile:\n{stderr}");
+
+    // Delta 0 set on entry 0 (a lane start): it would step in place forever.
+    let table = code
+        .find("const DELTAS: [u32; N_ENTRIES] = [")
+        .expect("deltas table");
+    let at = table + code[table..].find("= [").unwrap() + 3;
+    let at = at + code[at..].find(|c: char| c.is_ascii_digit()).unwrap();
+    let end = at + code[at..].find(',').unwrap();
+    let looped = format!("{}0{}", &code[..at], &code[end..]);
+    assert_ne!(looped, code);
+    let (ok, stderr) = build("chained_self_loop", &looped);
+    assert!(!ok, "a chained self-loop must not compile");
+    assert!(
+        stderr.contains("baked model: the chained tables are invalid"),
+        "{stderr}"
+    );
+}

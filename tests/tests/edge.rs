@@ -2,7 +2,7 @@
 //! interpreter on every special value at and around every threshold.
 
 use forest_codegen::artifact::{Model, Node};
-use forest_tests::{edge, edge_dense, edge_packed, edge_sibling};
+use forest_tests::{edge, edge_chained, edge_dense, edge_packed, edge_sibling};
 
 fn artifact() -> Model {
     let path = std::path::Path::new(env!("OUT_DIR")).join("edge.forest");
@@ -62,6 +62,12 @@ fn baked_edge_forest_matches_the_reference_on_every_special_value() {
                     edge_packed::MODEL.predict_counting(&row),
                     "same decision nodes visited, row {row:?}"
                 );
+                assert_eq!(edge_chained::MODEL.votes(&row), edge::MODEL.votes(&row));
+                assert_eq!(
+                    edge_chained::MODEL.predict_counting(&row),
+                    edge_packed::MODEL.predict_counting(&row),
+                    "chained: same decision nodes visited, row {row:?}"
+                );
                 checked += 1;
             }
         }
@@ -82,10 +88,28 @@ fn metadata_is_baked() {
             edge::LAYOUT,
             edge_packed::LAYOUT,
             edge_dense::LAYOUT,
-            edge_sibling::LAYOUT
+            edge_sibling::LAYOUT,
+            edge_chained::LAYOUT
         ),
-        ("wide", "packed", "dense", "sibling")
+        ("wide", "packed", "dense", "sibling", "chained")
     );
+    // Six trees in ten lanes: one a lane (1-bit counters), four lanes empty
+    // (they start at the terminal, the last entry); tree 2, a bare leaf,
+    // starts its lane with a move to the terminal and its vote.
+    assert_eq!(edge_chained::FINGERPRINT, edge::FINGERPRINT);
+    assert_eq!((edge_chained::LANES, edge_chained::VOTE_BITS), (10, 1));
+    // Six starts and a children pair per decision node (20 records), padded
+    // to 32 entries; one tree a lane, so no root is copied: the 7 decisions
+    // are the decision nodes.
+    assert_eq!(
+        (
+            edge_chained::N_ENTRIES,
+            edge_chained::N_NODES,
+            edge_chained::N_DECISION_ENTRIES
+        ),
+        (32, 20, edge_chained::N_DECISION_NODES)
+    );
+    assert_eq!(edge_chained::KEY_ROW, 4);
     assert_eq!(edge_dense::FINGERPRINT, edge::FINGERPRINT);
     assert_eq!(edge_sibling::FINGERPRINT, edge::FINGERPRINT);
     // Three features: a 4-value column enum, a 4-entry key row; the 6 trees'

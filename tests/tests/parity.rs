@@ -5,7 +5,7 @@
 //! uses.
 
 use forest_codegen::artifact::{Model, Node};
-use forest_codegen::{PackedTables, SiblingTables, Tables};
+use forest_codegen::{ChainedTables, PackedTables, SiblingTables, Tables};
 use forest_train::data::load_csv;
 use forest_train::train::{TrainConfig, fit};
 use std::path::{Path, PathBuf};
@@ -65,11 +65,11 @@ struct Baked {
 
 /// Checks one fixture, baked in each layout; returns how many checked rows
 /// had tied top votes.
-fn check(artifact: &str, train: &str, test: Option<&str>, layouts: [Baked; 4]) -> usize {
+fn check(artifact: &str, train: &str, test: Option<&str>, layouts: [Baked; 5]) -> usize {
     let (model, fp) = Model::read(repo(artifact)).unwrap();
     assert_eq!(
         layouts.each_ref().map(|b| b.layout),
-        ["wide", "packed", "dense", "sibling"],
+        ["wide", "packed", "dense", "sibling", "chained"],
         "every layout baked"
     );
     for baked in &layouts {
@@ -106,6 +106,8 @@ fn check(artifact: &str, train: &str, test: Option<&str>, layouts: [Baked; 4]) -
     let dense = dense_tables.forest().unwrap();
     let sibling_tables = SiblingTables::from_model(&model).unwrap();
     let sibling = sibling_tables.forest().unwrap();
+    let chained_tables = ChainedTables::from_model(&model).unwrap();
+    let chained = chained_tables.forest().unwrap();
     let mut votes = vec![0; model.n_classes()];
     let mut packed_votes = vec![0; model.n_classes()];
     let mut ties = 0;
@@ -140,6 +142,25 @@ fn check(artifact: &str, train: &str, test: Option<&str>, layouts: [Baked; 4]) -
         assert_eq!(
             sibling_visits, packed_visits,
             "{artifact}: sibling and packed visit the same decision nodes, row {row:?}"
+        );
+        let (class, chained_visits) = chained.predict_counting(row, &mut packed_votes).unwrap();
+        assert_eq!(
+            model.class_labels[class], want,
+            "{artifact} run-time chained tables (one lane at a time): row {row:?}"
+        );
+        assert_eq!(
+            (packed_votes.as_slice(), chained_visits),
+            (votes.as_slice(), packed_visits),
+            "{artifact}: chained votes and visits, row {row:?}"
+        );
+        let class = chained.predict_into(row, &mut packed_votes).unwrap();
+        assert_eq!(
+            model.class_labels[class], want,
+            "{artifact} run-time chained tables: row {row:?}"
+        );
+        assert_eq!(
+            packed_votes, votes,
+            "{artifact}: chained votes, row {row:?}"
         );
         for baked in &layouts {
             let layout = baked.layout;
@@ -210,6 +231,7 @@ fn seed_model_matches_smartcore() {
             baked!(seed_packed),
             baked!(seed_dense),
             baked!(seed_sibling),
+            baked!(seed_chained),
         ],
     );
 }
@@ -225,6 +247,7 @@ fn even_forest_ties_match_smartcore() {
             baked!(tie4_packed),
             baked!(tie4_dense),
             baked!(tie4_sibling),
+            baked!(tie4_chained),
         ],
     );
     assert!(
@@ -245,6 +268,7 @@ fn three_class_model_matches_smartcore() {
             baked!(multi_packed),
             baked!(multi_dense),
             baked!(multi_sibling),
+            baked!(multi_chained),
         ],
     );
 }
