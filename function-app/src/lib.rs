@@ -177,7 +177,8 @@ async fn model_info(State(state): State<AppState>) -> Response {
         "n_features": model.forest.n_features(),
         "n_classes": model.forest.n_classes(),
         "trees": model.forest.n_trees(),
-        "decision_nodes": model.forest.n_nodes(),
+        "decision_nodes": model.decision_nodes,
+        "layout": model.layout,
         "metrics": metrics,
         "version": VERSION,
         "limits": {

@@ -2,7 +2,7 @@
 //! router can serve the default model or any test fixture.
 
 use forest_core::sibling::Column;
-use forest_core::{Forest, Index, Sibling};
+use forest_core::{Chained, Forest, Index, Sibling};
 use std::fmt;
 
 #[allow(clippy::all, dead_code)]
@@ -12,8 +12,9 @@ mod baked {
 
 /// A forest the app can predict with, whatever its index types.
 ///
-/// Implemented for every [`forest_core::Forest`] and [`forest_core::Sibling`]
-/// over `'static` tables: the generator's host layouts.
+/// Implemented for every [`forest_core::Forest`], [`forest_core::Sibling`]
+/// and [`forest_core::Chained`] over `'static` tables: the generator's host
+/// layouts.
 pub trait Predict: Send + Sync {
     /// Features a row must have.
     fn n_features(&self) -> usize;
@@ -21,8 +22,6 @@ pub trait Predict: Send + Sync {
     fn n_classes(&self) -> usize;
     /// Trees in the forest.
     fn n_trees(&self) -> usize;
-    /// Decision nodes stored in the tables.
-    fn n_nodes(&self) -> usize;
     /// Counts each tree's vote for `x` into `votes` (one slot per class).
     ///
     /// # Errors
@@ -52,9 +51,6 @@ where
     fn n_trees(&self) -> usize {
         Forest::n_trees(self)
     }
-    fn n_nodes(&self) -> usize {
-        Forest::n_nodes(self)
-    }
     fn votes_into(&self, x: &[f32], votes: &mut [u32]) -> Result<(), forest_core::Error> {
         Forest::votes_into(self, x, votes)
     }
@@ -77,14 +73,32 @@ where
     fn n_trees(&self) -> usize {
         Sibling::n_trees(self)
     }
-    fn n_nodes(&self) -> usize {
-        Sibling::n_decision_nodes(self)
-    }
     fn votes_into(&self, x: &[f32], votes: &mut [u32]) -> Result<(), forest_core::Error> {
         Sibling::votes_into(self, x, votes)
     }
     fn predict_into(&self, x: &[f32], votes: &mut [u32]) -> Result<usize, forest_core::Error> {
         Sibling::predict_into(self, x, votes)
+    }
+}
+
+impl<C> Predict for Chained<'static, C>
+where
+    C: Column + Send + Sync,
+{
+    fn n_features(&self) -> usize {
+        Chained::n_features(self)
+    }
+    fn n_classes(&self) -> usize {
+        Chained::n_classes(self)
+    }
+    fn n_trees(&self) -> usize {
+        Chained::n_trees(self)
+    }
+    fn votes_into(&self, x: &[f32], votes: &mut [u32]) -> Result<(), forest_core::Error> {
+        Chained::votes_into(self, x, votes)
+    }
+    fn predict_into(&self, x: &[f32], votes: &mut [u32]) -> Result<usize, forest_core::Error> {
+        Chained::predict_into(self, x, votes)
     }
 }
 
@@ -101,6 +115,10 @@ pub struct ServedModel {
     pub class_labels: &'static [i64],
     /// The artifact's evaluation metrics, as JSON text.
     pub metrics_json: &'static str,
+    /// Decision nodes of the trained model (whatever the layout stores).
+    pub decision_nodes: usize,
+    /// The table layout baked (`chained`, `sibling`, `wide`, ...).
+    pub layout: &'static str,
     /// The tables.
     pub forest: &'static dyn Predict,
 }
@@ -113,7 +131,8 @@ impl fmt::Debug for ServedModel {
             .field("feature_names", &self.feature_names)
             .field("class_labels", &self.class_labels)
             .field("n_trees", &self.forest.n_trees())
-            .field("n_nodes", &self.forest.n_nodes())
+            .field("decision_nodes", &self.decision_nodes)
+            .field("layout", &self.layout)
             .finish()
     }
 }
@@ -129,6 +148,8 @@ impl ServedModel {
             feature_names: &baked::FEATURE_NAMES,
             class_labels: &baked::CLASS_LABELS,
             metrics_json: include_str!(concat!(env!("OUT_DIR"), "/model_metrics.json")),
+            decision_nodes: baked::N_DECISION_NODES,
+            layout: baked::LAYOUT,
             forest: baked::MODEL.forest(),
         }
     }
@@ -154,6 +175,8 @@ pub mod fixtures {
             feature_names: &tutorial::FEATURE_NAMES,
             class_labels: &tutorial::CLASS_LABELS,
             metrics_json: include_str!(concat!(env!("OUT_DIR"), "/tutorial_metrics.json")),
+            decision_nodes: tutorial::N_DECISION_NODES,
+            layout: tutorial::LAYOUT,
             forest: tutorial::MODEL.forest(),
         }
     }
