@@ -14,7 +14,9 @@
 //!   search path for cortex-m-rt's `link.x`.
 
 use forest_codegen::artifact::Model;
-use forest_codegen::{Generated, Layout, PackedTables, SiblingTables, TableLayout, Tables, Width};
+use forest_codegen::{
+    ChainedTables, Generated, Layout, PackedTables, SiblingTables, TableLayout, Tables, Width,
+};
 use proc_macro2::Literal;
 use quote::quote;
 use std::env;
@@ -239,6 +241,46 @@ fn write_table_images(
                 labels,
             ];
             (tables.n_nodes(), tables.roots.len(), images)
+        }
+        TableLayout::Chained => {
+            let tables = ChainedTables::from_model(model)?;
+            let words = |v: &[u32]| le(v.iter().map(|k| k.to_le_bytes()));
+            let images = vec![
+                Image {
+                    name: "keys",
+                    rust_type: "[u32]",
+                    count: tables.keys.len(),
+                    width: 4,
+                    per_node: true,
+                    bytes: words(&tables.keys),
+                },
+                Image {
+                    name: "columns",
+                    rust_type: "[ColumnType]",
+                    count: tables.columns.len(),
+                    width: 1,
+                    per_node: true,
+                    bytes: tables.columns.clone(),
+                },
+                Image {
+                    name: "deltas",
+                    rust_type: "[u32]",
+                    count: tables.deltas.len(),
+                    width: 4,
+                    per_node: true,
+                    bytes: words(&tables.deltas),
+                },
+                Image {
+                    name: "starts",
+                    rust_type: "[u32]",
+                    count: tables.starts.len(),
+                    width: 4,
+                    per_node: false,
+                    bytes: words(&tables.starts),
+                },
+                labels,
+            ];
+            (tables.n_entries(), tables.n_trees, images)
         }
     };
     let dir = out_dir.join("tables");
