@@ -1,4 +1,4 @@
-//! Bakes the benchmark models, each in the wide and the sibling layout: the
+//! Bakes the benchmark models, each in the wide, sibling and chained layouts: the
 //! tutorial model always, and the big forest when `FOREST_BENCH_BIG` names it
 //! (`cargo xtask bench` trains and caches it).
 
@@ -22,6 +22,7 @@ fn bake(model: &Path, out: &Path, name: &str) {
     for (layout, file) in [
         (TableLayout::Wide, format!("{name}.rs")),
         (TableLayout::Sibling, format!("{name}_sibling.rs")),
+        (TableLayout::Chained, format!("{name}_chained.rs")),
     ] {
         if let Err(e) = Builder::new()
             .layout(layout)

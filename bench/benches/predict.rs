@@ -1,17 +1,17 @@
 //! Prediction and training benchmarks on ≥ 30,000 fresh rows.
 //!
-//! For each model: one row per call through the baked tables (wide and
-//! sibling layouts), the run-time tables (`forest-train predict`'s path:
-//! wide, and the sibling layout's) and smartcore's own `predict` on a
-//! one-row matrix; batched through `predict_batch` (both layouts) and
-//! smartcore's `predict` on the whole matrix. Every iteration predicts all rows, so
+//! For each model: one row per call through the baked tables (chained,
+//! sibling and wide layouts), the run-time tables (`forest-train predict`'s
+//! path: wide, and the chained and sibling layouts') and smartcore's own
+//! `predict` on a one-row matrix; batched through `predict_batch` (the three
+//! layouts) and smartcore's `predict` on the whole matrix. Every iteration predicts all rows, so
 //! time / rows = time per row. Rows are the model's data rows plus seeded
 //! Gaussian noise, so the branch predictor cannot learn a small repeated set.
 //! `cargo xtask bench` runs this and tabulates the medians.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use forest_codegen::artifact::Model;
-use forest_codegen::{SiblingTables, Tables};
+use forest_codegen::{ChainedTables, SiblingTables, Tables};
 use forest_train::data::load_csv;
 use forest_train::train::{TrainConfig, fit};
 use smartcore::linalg::basic::matrix::DenseMatrix;
@@ -106,12 +106,19 @@ macro_rules! baked {
     }};
 }
 
-fn bench_model<const NF: usize>(
-    c: &mut Criterion,
-    s: &Setup,
-    wide: &Baked<'_, NF>,
-    sibling: &Baked<'_, NF>,
-) {
+/// A model baked in the wide, sibling and chained layouts.
+struct Layouts<'m, const NF: usize> {
+    wide: Baked<'m, NF>,
+    sibling: Baked<'m, NF>,
+    chained: Baked<'m, NF>,
+}
+
+fn bench_model<const NF: usize>(c: &mut Criterion, s: &Setup, baked: &Layouts<'_, NF>) {
+    let named = [
+        ("baked", &baked.wide),
+        ("baked-sibling", &baked.sibling),
+        ("baked-chained", &baked.chained),
+    ];
     let typed: Vec<[f32; NF]> = s
         .rows
         .iter()
@@ -121,6 +128,8 @@ fn bench_model<const NF: usize>(
     let runtime = tables.forest().unwrap();
     let sibling_tables = SiblingTables::from_model(&s.model).unwrap();
     let runtime_sibling = sibling_tables.forest().unwrap();
+    let chained_tables = ChainedTables::from_model(&s.model).unwrap();
+    let runtime_chained = chained_tables.forest().unwrap();
     let kept = s.trained.kept_features();
     let one_row: Vec<DenseMatrix<f32>> = s
         .rows
@@ -143,7 +152,7 @@ fn bench_model<const NF: usize>(
     let expected = sc.predict(&all).unwrap();
     assert_eq!(expected.len(), ROWS);
     let mut votes = vec![0; s.model.n_classes()];
-    for baked in [wide, sibling] {
+    for (_, baked) in named {
         (baked.batch)(&typed, &mut out);
         for (i, row) in typed.iter().enumerate() {
             let label = s.model.class_labels[(baked.predict)(row)];
@@ -154,11 +163,13 @@ fn bench_model<const NF: usize>(
     for (i, row) in s.rows.iter().enumerate() {
         let class = runtime_sibling.predict_into(row, &mut votes).unwrap();
         assert_eq!(s.model.class_labels[class], expected[i]);
+        let class = runtime_chained.predict_into(row, &mut votes).unwrap();
+        assert_eq!(s.model.class_labels[class], expected[i]);
     }
 
     let mut g = c.benchmark_group(format!("{}/1-row", s.name));
     g.throughput(Throughput::Elements(ROWS as u64));
-    for (name, baked) in [("baked", wide), ("baked-sibling", sibling)] {
+    for (name, baked) in named {
         g.bench_function(name, |b| {
             b.iter(|| {
                 typed
@@ -173,6 +184,18 @@ fn bench_model<const NF: usize>(
             s.rows
                 .iter()
                 .map(|r| runtime.predict_into(black_box(r), &mut votes).unwrap())
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("runtime-chained", |b| {
+        b.iter(|| {
+            s.rows
+                .iter()
+                .map(|r| {
+                    runtime_chained
+                        .predict_into(black_box(r), &mut votes)
+                        .unwrap()
+                })
                 .sum::<usize>()
         })
     });
@@ -200,7 +223,7 @@ fn bench_model<const NF: usize>(
 
     let mut g = c.benchmark_group(format!("{}/batch", s.name));
     g.throughput(Throughput::Elements(ROWS as u64));
-    for (name, baked) in [("baked", wide), ("baked-sibling", sibling)] {
+    for (name, baked) in named {
         g.bench_function(name, |b| {
             b.iter(|| (baked.batch)(black_box(&typed), &mut out))
         });
@@ -220,8 +243,11 @@ fn benches(c: &mut Criterion) {
     bench_model(
         c,
         &seed,
-        &baked!(forest_bench::seed),
-        &baked!(forest_bench::seed_sibling),
+        &Layouts {
+            wide: baked!(forest_bench::seed),
+            sibling: baked!(forest_bench::seed_sibling),
+            chained: baked!(forest_bench::seed_chained),
+        },
     );
 
     let data = load_csv(&repo("data/seed-train.csv"), "label").unwrap();
@@ -245,8 +271,11 @@ fn benches(c: &mut Criterion) {
         bench_model(
             c,
             &s,
-            &baked!(forest_bench::big),
-            &baked!(forest_bench::big_sibling),
+            &Layouts {
+                wide: baked!(forest_bench::big),
+                sibling: baked!(forest_bench::big_sibling),
+                chained: baked!(forest_bench::big_chained),
+            },
         );
     }
 }

@@ -1,9 +1,9 @@
 //! `cargo xtask bench`: prediction and training benchmarks, tabulated.
 //!
 //! Runs the criterion benches of `forest-bench` (baked and run-time tables
-//! in the sibling and the wide layout, and smartcore's own `predict`, on the same model and the same
-//! 30,000 fresh rows, for the tutorial model and the big 100,000 × 20 forest),
-//! then prints one table of medians — ns per row, ns per node visited and
+//! in the chained, sibling and wide layouts, and smartcore's own `predict`,
+//! on the same model and the same 30,000 fresh rows, for the tutorial model
+//! and the big 100,000 × 20 forest), then prints one table of medians — ns per row, ns per node visited and
 //! speed-up over smartcore measured in the same run — and writes it to
 //! `target/bench.md` and `target/bench.json`.
 
@@ -51,7 +51,9 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     let mut md = String::from("# Prediction benchmarks (`cargo xtask bench`)\n\n");
     md.push_str(
         "Criterion medians over 30,000 fresh rows per iteration (data rows plus seeded noise), \
-         same model and rows for every path; speed-ups are ratios measured in the same run.\n\n",
+         same model and rows for every path; speed-ups are ratios measured in the same run. \
+         A host build bakes the chained layout for the tutorial model and the sibling layout \
+         for the big forest (`auto`: chained up to 32,768 entries).\n\n",
     );
     md.push_str(
         "| model | path | ns / row | nodes visited / row | ns / node visited | vs smartcore |\n",
@@ -66,11 +68,21 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         let batch = |f: &str| median_ns(&format!("{model}/batch"), f).map(|ns| ns / ROWS);
         let rows = [
             (
+                "1 row per call: baked chained tables",
+                one("baked-chained")?,
+                sc1,
+            ),
+            (
                 "1 row per call: baked sibling tables",
                 one("baked-sibling")?,
                 sc1,
             ),
             ("1 row per call: baked wide tables", one("baked")?, sc1),
+            (
+                "1 row per call: run-time chained tables",
+                one("runtime-chained")?,
+                sc1,
+            ),
             (
                 "1 row per call: run-time sibling tables",
                 one("runtime-sibling")?,
@@ -78,6 +90,11 @@ pub fn run_bench(args: &[String]) -> Result<()> {
             ),
             ("1 row per call: run-time wide tables", one("runtime")?, sc1),
             ("1 row per call: smartcore predict", sc1, sc1),
+            (
+                "batch: baked chained predict_batch",
+                batch("baked-chained")?,
+                scb,
+            ),
             (
                 "batch: baked sibling predict_batch",
                 batch("baked-sibling")?,

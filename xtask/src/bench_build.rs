@@ -134,21 +134,26 @@ pub fn run_bench_build() -> Result<()> {
     consumer(&dir)?;
     // Warm the dependencies (forest-codegen and its deps) once, untimed.
     timed_build(&dir, &seed)?;
+    // The layout the host's `auto` baked (the consumer prints it).
+    let baked_layout = || -> Result<String> {
+        let out = Command::new(dir.join("target/release/bake-bench"))
+            .output()
+            .context("running the consumer")?;
+        let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+        Ok(printed.split_whitespace().nth(1).unwrap_or("?").to_owned())
+    };
     let (mut s_t, mut s_m, mut b_t, mut b_m) = (vec![], vec![], vec![], vec![]);
+    let (mut s_layout, mut b_layout) = (String::new(), String::new());
     for _ in 0..3 {
         let (t, m) = timed_build(&dir, &seed)?;
         s_t.push(t);
         s_m.push(m);
+        s_layout = baked_layout()?;
         let (t, m) = timed_build(&dir, &big)?;
         b_t.push(t);
         b_m.push(m);
+        b_layout = baked_layout()?;
     }
-    // The layout the host's `auto` baked the big forest in (the last build).
-    let out = Command::new(dir.join("target/release/bake-bench"))
-        .output()
-        .context("running the consumer")?;
-    let printed = String::from_utf8_lossy(&out.stdout).into_owned();
-    let layout = printed.split_whitespace().nth(1).unwrap_or("?").to_owned();
     let nodes = |p: &Path| -> Result<String> {
         let out = forest_train().arg("inspect").arg(p).output()?;
         Ok(String::from_utf8_lossy(&out.stdout)
@@ -163,18 +168,18 @@ pub fn run_bench_build() -> Result<()> {
     let mut md = String::from("# Baking benchmark (`cargo xtask bench-build`)\n\n");
     let _ = writeln!(
         md,
-        "Generation (build.rs through forest-codegen) + release build of a consumer crate, median of 3 alternating runs; peak RSS is the build's maximum resident set size (rustc). Layout: the host's default, `{layout}`.\n"
+        "Generation (build.rs through forest-codegen) + release build of a consumer crate, median of 3 alternating runs; peak RSS is the build's maximum resident set size (rustc). Layout: the host's default (`auto`).\n"
     );
-    md.push_str("| model | forest | seconds | peak RSS |\n|---|---|--:|--:|\n");
+    md.push_str("| model | forest | layout | seconds | peak RSS |\n|---|---|---|--:|--:|\n");
     let _ = writeln!(
         md,
-        "| tutorial (`models/seed.forest`) | {} | {st:.2} | {:.0} MB |",
+        "| tutorial (`models/seed.forest`) | {} | {s_layout} | {st:.2} | {:.0} MB |",
         nodes(&seed)?,
         median(s_m)
     );
     let _ = writeln!(
         md,
-        "| big ({ROWS} × {FEATURES}, max depth 13) | {} | {bt:.2} | {:.0} MB |",
+        "| big ({ROWS} × {FEATURES}, max depth 13) | {} | {b_layout} | {bt:.2} | {:.0} MB |",
         nodes(&big)?,
         median(b_m)
     );
