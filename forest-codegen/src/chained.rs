@@ -2,8 +2,9 @@
 //!
 //! Subtrees whose leaves all vote for one class become that leaf. The trees
 //! are dealt round-robin into [`LANES`] lanes. Each lane starts with a copy
-//! of its first tree's root record, then each of its trees is laid out
-//! breadth first: every decision node gets a pair of consecutive entries for
+//! of its first tree's root record, then each of its trees is laid out in
+//! blocks of three levels (breadth first within a block, see `PairOrder`):
+//! every decision node gets a pair of consecutive entries for
 //! its children (false child, then true child). A child that is a node is
 //! that node's record; a child that is a leaf is a *continuation*: a copy of
 //! the root record of the lane's next tree (skipping single-leaf trees), or
@@ -13,10 +14,10 @@
 //! the terminal.
 
 use crate::artifact::{Model, Node};
-use crate::{CodegenError, single_class};
+use crate::{CodegenError, PairOrder, single_class};
 use forest_core::chained::{LANES, vote_bits};
 use forest_core::packed::key;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 /// A model lowered to the chained layout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,8 +132,8 @@ impl ChainedTables {
                 if single[0].is_some() {
                     continue;
                 }
-                let mut queue = VecDeque::from([0usize]);
-                while let Some(node) = queue.pop_front() {
+                let mut order = PairOrder::new(0usize);
+                while let Some((node, level)) = order.next() {
                     let Node::Split { left, right, .. } = nodes[node] else {
                         continue;
                     };
@@ -146,7 +147,7 @@ impl ChainedTables {
                                     feature, threshold, ..
                                 },
                             ) => {
-                                queue.push_back(child);
+                                order.push(child, level);
                                 entries.push(Entry {
                                     key: key(threshold) + 1,
                                     column: feature as u8,

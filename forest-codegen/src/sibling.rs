@@ -1,7 +1,8 @@
 //! Lowering a model to `forest-core`'s sibling layout ([`forest_core::sibling`]).
 //!
 //! Subtrees whose leaves all vote for one class become that leaf. Each tree
-//! is then laid out breadth first from its root: a node with a node child
+//! is then laid out from its root in blocks of three levels (breadth first
+//! within a block, see `PairOrder`): a node with a node child
 //! gets a pair of consecutive records for its children (false child, then
 //! true child), a leaf in such a pair becoming a *forwarding* record to the
 //! leaf's slot; a node with two leaf children points straight at a pair of
@@ -10,10 +11,10 @@
 //! and every class the forest needs on its own appears in it.
 
 use crate::artifact::{Model, Node};
-use crate::{CodegenError, Width, single_class};
+use crate::{CodegenError, PairOrder, Width, single_class};
 use forest_core::packed::key;
 use forest_core::sibling::{MAX_LEAF_SLOTS, leaf_base};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A model lowered to the sibling layout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,8 +189,8 @@ impl SiblingTables {
                 right: Target::Slot(0),
             };
             records.push(placeholder);
-            let mut queue = VecDeque::from([(records.len() - 1, 0usize)]);
-            while let Some((at, i)) = queue.pop_front() {
+            let mut order = PairOrder::new((records.len() - 1, 0usize));
+            while let Some(((at, i), level)) = order.next() {
                 let Node::Split {
                     feature,
                     threshold,
@@ -215,7 +216,7 @@ impl SiblingTables {
                                     });
                                 }
                                 None => {
-                                    queue.push_back((records.len(), child));
+                                    order.push((records.len(), child), level);
                                     records.push(placeholder);
                                 }
                             }

@@ -713,3 +713,69 @@ fn lowering_is_preorder_smallest_tree_first_with_folded_leaves() {
     );
     assert_eq!(t.thresholds[3].to_bits(), (-0.0f32).to_bits());
 }
+
+/// The depth of every record reachable from `root` (false child at
+/// `j + delta`, true child one further; `deltas` as stored, `index` masking
+/// any vote bits), for records below `records`.
+fn depths(
+    deltas: &[u32],
+    keys: &[u32],
+    root: usize,
+    records: usize,
+    index: u32,
+) -> Vec<Option<usize>> {
+    let mut depth = vec![None; records];
+    let mut stack = vec![(root, 0)];
+    while let Some((j, d)) = stack.pop() {
+        if j >= records || depth[j].is_some() || keys[j] == 0 {
+            continue;
+        }
+        depth[j] = Some(d);
+        let f = j + (deltas[j] & index) as usize;
+        stack.extend([(f, d + 1), (f + 1, d + 1)]);
+    }
+    depth
+}
+
+#[test]
+fn sibling_style_layouts_store_trees_in_blocks_of_three_levels() {
+    // A full tree of depth 6: decision nodes on levels 0 to 5.
+    let model = common::model(128, vec![0, 1], vec![wide_tree(6, 2)]);
+    let sibling = SiblingTables::from_model(&model).unwrap();
+    let chained = ChainedTables::from_model(&model).unwrap();
+    for (name, deltas, keys, records, index) in [
+        (
+            "sibling",
+            &sibling.deltas,
+            &sibling.keys,
+            sibling.n_nodes(),
+            u32::MAX,
+        ),
+        (
+            "chained",
+            &chained.deltas,
+            &chained.keys,
+            chained.records,
+            chained.n_entries() as u32 - 1,
+        ),
+    ] {
+        let depth = depths(deltas, keys, 0, records, index);
+        // The root, then the first block: the pairs of levels 1 to 3, breadth
+        // first (2 + 4 + 8 entries).
+        let levels: Vec<usize> = depth[..15].iter().map(|d| d.unwrap()).collect();
+        assert_eq!(
+            levels,
+            [0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3],
+            "{name}"
+        );
+        // Then the block below the last level-3 record found (entry 14): its
+        // children (level 4) and their children (level 5), before any other
+        // level-4 pair.
+        assert_eq!((deltas[14] & index) as usize, 1, "{name}");
+        assert_eq!(
+            depth[15..21],
+            [Some(4), Some(4), Some(5), Some(5), Some(5), Some(5)],
+            "{name}"
+        );
+    }
+}

@@ -39,9 +39,12 @@
 //! That is the *wide* layout. The [`sibling`] layout (a node's two children
 //! side by side, leaves past the records, integer compares: the fewest
 //! operations per step) is walked by [`SiblingModel`] with the same methods
-//! as [`Model`]; `forest-codegen` bakes it for 64-bit hosts, which walk it
-//! in lockstep, and on request for microcontrollers. Microcontrollers get
-//! the [`packed`] layout by default (six bytes per node), walked by
+//! as [`Model`]; the [`chained`] layout ([`ChainedModel`]) adds to it lanes
+//! of trees chained through their leaves, so a host walks each lane from
+//! start to end with no work between trees. `forest-codegen` bakes chained
+//! tables for 64-bit hosts (sibling for forests too big for the caches),
+//! and either on request for microcontrollers. Microcontrollers get the
+//! [`packed`] layout by default (six bytes per node), walked by
 //! [`PackedModel`]; the wide layout is the fallback for models the others
 //! cannot hold.
 //!
