@@ -12,12 +12,13 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use forest_codegen::artifact::Model;
 use forest_codegen::{ChainedTables, SiblingTables, Tables};
+use forest_core::chained::AUTO_MAX_ENTRIES;
 use forest_train::data::load_csv;
 use forest_train::train::{TrainConfig, fit};
 use smartcore::linalg::basic::matrix::DenseMatrix;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const ROWS: usize = 30_000;
 
@@ -106,6 +107,37 @@ macro_rules! baked {
     }};
 }
 
+/// Rounds of the paired measurement.
+const PAIRED_ROUNDS: usize = 11;
+
+/// Times `ours` and `theirs` (each predicting all `ROWS` rows) in
+/// alternating rounds, so that both see the same state of the machine:
+/// the median of the per-round ratios `theirs / ours`, and the median ns
+/// per row of each.
+fn paired(mut ours: impl FnMut() -> usize, mut theirs: impl FnMut() -> usize) -> serde_json::Value {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (mut a, mut b, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..PAIRED_ROUNDS {
+        let t = Instant::now();
+        black_box(ours());
+        let ns_ours = t.elapsed().as_secs_f64() * 1e9 / ROWS as f64;
+        let t = Instant::now();
+        black_box(theirs());
+        let ns_theirs = t.elapsed().as_secs_f64() * 1e9 / ROWS as f64;
+        a.push(ns_ours);
+        b.push(ns_theirs);
+        ratio.push(ns_theirs / ns_ours);
+    }
+    serde_json::json!({
+        "ratio": median(ratio),
+        "ns_per_row": median(a),
+        "smartcore_ns_per_row": median(b),
+    })
+}
+
 /// A model baked in the wide, sibling and chained layouts.
 struct Layouts<'m, const NF: usize> {
     wide: Baked<'m, NF>,
@@ -166,6 +198,32 @@ fn bench_model<const NF: usize>(c: &mut Criterion, s: &Setup, baked: &Layouts<'_
         let class = runtime_chained.predict_into(row, &mut votes).unwrap();
         assert_eq!(s.model.class_labels[class], expected[i]);
     }
+
+    // The host's default layout (`auto`) against smartcore in alternating
+    // rounds: the ratio with the machine's drift cancelled.
+    let (layout, default) = if ChainedTables::entries_for(&s.model) <= AUTO_MAX_ENTRIES {
+        ("chained", &baked.chained)
+    } else {
+        ("sibling", &baked.sibling)
+    };
+    let one = paired(
+        || typed.iter().map(|r| (default.predict)(black_box(r))).sum(),
+        || {
+            one_row
+                .iter()
+                .map(|m| sc.predict(black_box(m)).unwrap()[0] as usize)
+                .sum()
+        },
+    );
+    let batch = paired(
+        || (default.batch)(black_box(&typed), &mut out),
+        || sc.predict(black_box(&all)).unwrap().len(),
+    );
+    std::fs::write(
+        repo("target/bench").join(format!("{}.paired.json", s.name)),
+        serde_json::json!({"layout": layout, "1-row": one, "batch": batch}).to_string(),
+    )
+    .unwrap();
 
     let mut g = c.benchmark_group(format!("{}/1-row", s.name));
     g.throughput(Throughput::Elements(ROWS as u64));

@@ -52,8 +52,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     md.push_str(
         "Criterion medians over 30,000 fresh rows per iteration (data rows plus seeded noise), \
          same model and rows for every path; speed-ups are ratios measured in the same run. \
-         A host build bakes the chained layout for the tutorial model and the sibling layout \
-         for the big forest (`auto`: chained up to 32,768 entries).\n\n",
+         A host build (`auto`) bakes the chained layout for both models.\n\n",
     );
     md.push_str(
         "| model | path | ns / row | nodes visited / row | ns / node visited | vs smartcore |\n",
@@ -118,6 +117,35 @@ pub fn run_bench(args: &[String]) -> Result<()> {
         }
         entries.insert("visits_per_row".into(), v.into());
         json.insert((*model).to_owned(), entries.into());
+    }
+    md.push_str(
+        "\nPaired: the host's default layout, baked (`auto`), and smartcore's predict timed \
+         in 11 alternating rounds \
+         over the same 30,000 rows; the median of the per-round ratios, so that both sides of \
+         each ratio saw the same state of the machine.\n\n\
+         | model | layout | 1 row per call: ns / row | ns / node visited | vs smartcore | \
+         batch: ns / row | ns / node visited | vs smartcore |\n|---|---|--:|--:|--:|--:|--:|--:|\n",
+    );
+    for model in &models {
+        let path = root().join(format!("target/bench/{model}.paired.json"));
+        let text = std::fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
+        let p: serde_json::Value = serde_json::from_str(&text)?;
+        let v = visits(model)?;
+        let num = |k: &str, f: &str| p[k][f].as_f64().unwrap_or(f64::NAN);
+        let _ = writeln!(
+            md,
+            "| {model} | {} | {:.0} | {:.2} | {:.1}× | {:.0} | {:.2} | {:.1}× |",
+            p["layout"].as_str().unwrap_or("?"),
+            num("1-row", "ns_per_row"),
+            num("1-row", "ns_per_row") / v,
+            num("1-row", "ratio"),
+            num("batch", "ns_per_row"),
+            num("batch", "ns_per_row") / v,
+            num("batch", "ratio"),
+        );
+        if let Some(entries) = json.get_mut(*model).and_then(|e| e.as_object_mut()) {
+            entries.insert("paired".into(), p);
+        }
     }
     let fit_ms = median_ns("tutorial/train", "fit")? / 1e6;
     let _ = writeln!(
