@@ -5,8 +5,10 @@ mod common;
 
 use forest_codegen::artifact::Tree;
 use forest_codegen::{
-    Builder, CodegenError, Layout, Options, TableLayout, Tables, Width, generate, generate_with,
+    Builder, ChainedTables, CodegenError, Layout, Options, TableLayout, Tables, Width, generate,
+    generate_with,
 };
+use forest_core::chained::AUTO_MAX_ENTRIES;
 
 /// Compares with a committed golden file; `FOREST_BLESS=1` rewrites it.
 fn golden(name: &str, actual: &str) {
@@ -234,23 +236,37 @@ fn builder_writes_only_when_changed_and_names_bad_artifacts() {
 #[test]
 fn auto_bakes_chained_on_hosts_then_sibling_then_wide() {
     let dir = tempfile::tempdir().unwrap();
-    // A chain of 300 nodes: 601 entries, 1,024 with padding; of 20,000
-    // nodes: 65,536 entries, past `AUTO_MAX_ENTRIES`; 257 features hold
-    // neither chained nor sibling columns.
-    for (features, nodes, expected) in [
-        (3, 300, TableLayout::Chained),
-        (3, 20_000, TableLayout::Sibling),
-        (257, 300, TableLayout::Wide),
+    // A chain of 300 nodes: 601 entries, 1,024 with padding. Chains of 700
+    // nodes in as many trees as take the chained tables past
+    // `AUTO_MAX_ENTRIES` (two entries per node and a start per lane, padded
+    // to the next power of two). 257 features hold neither chained nor
+    // sibling columns.
+    let trees_past = AUTO_MAX_ENTRIES / 1400 + 1;
+    for (features, trees, expected) in [
+        (3, 1, TableLayout::Chained),
+        (3, trees_past, TableLayout::Sibling),
+        (257, 1, TableLayout::Wide),
     ] {
-        let model = common::model(features, vec![0, 1], vec![chain(nodes, features)]);
-        let path = dir.path().join(format!("f{features}-{nodes}.forest"));
+        let nodes = if trees == 1 { 300 } else { 700 };
+        let model = common::model(
+            features,
+            vec![0, 1],
+            (0..trees).map(|_| chain(nodes, features)).collect(),
+        );
+        let entries = ChainedTables::entries_for(&model);
+        assert_eq!(
+            entries > AUTO_MAX_ENTRIES,
+            trees > 1,
+            "{entries} entries for {trees} trees"
+        );
+        let path = dir.path().join(format!("f{features}-{trees}.forest"));
         model.write(&path).unwrap();
         let g = Builder::new()
-            .build_to(&path, &dir.path().join(format!("f{features}-{nodes}.rs")))
+            .build_to(&path, &dir.path().join(format!("f{features}-{trees}.rs")))
             .unwrap();
         assert_eq!(
             g.table_layout, expected,
-            "{features} features, {nodes} nodes"
+            "{features} features, {trees} trees"
         );
         let code = std::fs::read_to_string(&g.out_path).unwrap();
         let name = expected.name();
