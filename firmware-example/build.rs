@@ -244,15 +244,14 @@ fn write_table_images(
         }
         TableLayout::Chained => {
             let tables = ChainedTables::from_model(model)?;
-            let words = |v: &[u32]| le(v.iter().map(|k| k.to_le_bytes()));
             let images = vec![
                 Image {
-                    name: "keys",
-                    rust_type: "[u32]",
-                    count: tables.keys.len(),
-                    width: 4,
+                    name: "records",
+                    rust_type: "[u64]",
+                    count: tables.records.len(),
+                    width: 8,
                     per_node: true,
-                    bytes: words(&tables.keys),
+                    bytes: le(tables.records.iter().map(|r| r.to_le_bytes())),
                 },
                 Image {
                     name: "columns",
@@ -263,20 +262,12 @@ fn write_table_images(
                     bytes: tables.columns.clone(),
                 },
                 Image {
-                    name: "deltas",
-                    rust_type: "[u32]",
-                    count: tables.deltas.len(),
-                    width: 4,
-                    per_node: true,
-                    bytes: words(&tables.deltas),
-                },
-                Image {
                     name: "starts",
                     rust_type: "[u32]",
                     count: tables.starts.len(),
                     width: 4,
                     per_node: false,
-                    bytes: words(&tables.starts),
+                    bytes: le(tables.starts.iter().map(|s| s.to_le_bytes())),
                 },
                 labels,
             ];

@@ -30,17 +30,22 @@ pub struct ChainedTables {
     pub n_trees: usize,
     /// Each lane's first entry (the terminal for a lane without a tree).
     pub starts: Vec<u32>,
-    /// Per entry: `key(threshold) + 1`, or 0 for an entry that only moves on.
-    pub keys: Vec<u32>,
+    /// Per entry: the record the walker reads, `key << 32 | delta`.
+    pub records: Vec<u64>,
     /// Per entry: the feature it reads (0 for one that only moves on).
     pub columns: Vec<u8>,
-    /// Per entry: the offset of its false child (its true child is one
-    /// further) plus its votes above the index bits; 0 for the terminal.
+    /// Per entry: the record's key, `key(threshold) + 1`, or 0 for an entry
+    /// that only moves on.
+    pub keys: Vec<u32>,
+    /// Per entry: the record's delta, the offset of its false child (its
+    /// true child is one further) plus its votes above the index bits; 0 for
+    /// the terminal.
     pub deltas: Vec<u32>,
     /// Bits of each class's vote counter.
     pub vote_bits: u32,
-    /// Entries before the padding: records, continuations, lane starts.
-    pub records: usize,
+    /// Entries before the padding: lane starts, decision nodes' records and
+    /// leaves' continuations.
+    pub stored: usize,
     /// Decision nodes of the trained model (before folding).
     pub trained_nodes: usize,
 }
@@ -162,8 +167,8 @@ impl ChainedTables {
             }
         }
 
-        let records = entries.len();
-        let n = (records + 1).next_power_of_two().max(2);
+        let stored = entries.len();
+        let n = (stored + 1).next_power_of_two().max(2);
         let shift = n.trailing_zeros();
         let bits = vote_bits(n_trees, LANES);
         let counters = n_classes.saturating_sub(1) as u64;
@@ -197,7 +202,7 @@ impl ChainedTables {
             deltas.push((to - j) as u32 + votes);
         }
         // Padding moves on to the terminal, a self-loop.
-        for j in records..terminal {
+        for j in stored..terminal {
             keys.push(0);
             columns.push(0);
             deltas.push((terminal - j) as u32);
@@ -213,11 +218,16 @@ impl ChainedTables {
                 .into_iter()
                 .map(|s| s.unwrap_or(terminal) as u32)
                 .collect(),
+            records: keys
+                .iter()
+                .zip(&deltas)
+                .map(|(&k, &d)| u64::from(k) << 32 | u64::from(d))
+                .collect(),
             keys,
             columns,
             deltas,
             vote_bits: bits,
-            records,
+            stored,
             trained_nodes,
         })
     }
@@ -264,7 +274,7 @@ impl ChainedTables {
         self.n_features.next_power_of_two().max(2)
     }
 
-    /// Total bytes of table data: keys, columns, deltas and starts.
+    /// Total bytes of table data: records, columns and starts.
     #[must_use]
     pub fn table_bytes(&self) -> usize {
         9 * self.n_entries() + 4 * self.starts.len()
@@ -282,9 +292,8 @@ impl ChainedTables {
             &self.labels,
             self.n_trees,
             &self.starts,
-            &self.keys,
+            &self.records,
             &self.columns,
-            &self.deltas,
             self.vote_bits,
         )
     }

@@ -996,7 +996,7 @@ fn sibling_tokens(tables: SiblingTables, rt: &syn::Path) -> Result<TablesOut, Co
 fn chained_tokens(tables: ChainedTables, rt: &syn::Path) -> Result<TablesOut, CodegenError> {
     tables.forest().map_err(CodegenError::Tables)?;
     let n_entries = Literal::usize_unsuffixed(tables.n_entries());
-    let n_nodes = Literal::usize_unsuffixed(tables.records);
+    let n_nodes = Literal::usize_unsuffixed(tables.stored);
     let n_decision_entries = Literal::usize_unsuffixed(tables.decision_entries());
     let lanes = Literal::usize_unsuffixed(tables.starts.len());
     let vote_bits = Literal::u32_unsuffixed(tables.vote_bits);
@@ -1006,19 +1006,15 @@ fn chained_tokens(tables: ChainedTables, rt: &syn::Path) -> Result<TablesOut, Co
     let starts = tables.starts.iter().map(|&s| Literal::u32_unsuffixed(s));
     let texts = vec![
         (
-            placeholder("keys"),
-            array_text(tables.keys.iter().map(|k| format!("{k:#010x}"))),
+            placeholder("records"),
+            array_text(tables.records.iter().map(|r| format!("{r:#018x}"))),
         ),
         (
             placeholder("columns"),
             array_text(tables.columns.iter().map(|&c| column_text(c))),
         ),
-        (
-            placeholder("deltas"),
-            array_text(tables.deltas.iter().map(|d| format!("{d:#x}"))),
-        ),
     ];
-    let (keys, columns, deltas) = (&texts[0].0, &texts[1].0, &texts[2].0);
+    let (records, columns) = (&texts[0].0, &texts[1].0);
     let items = quote! {
         /// Entries of the per-entry tables (a power of two): the lane starts,
         /// decision records and continuations, padding, and the terminal.
@@ -1039,9 +1035,11 @@ fn chained_tokens(tables: ChainedTables, rt: &syn::Path) -> Result<TablesOut, Co
         /// Type of this model's columns: exactly `KEY_ROW` values.
         pub type ColumnType = #column_type;
         const STARTS: [u32; LANES] = [#(#starts),*];
-        const KEYS: [u32; N_ENTRIES] = #keys;
+        /// Per entry: `key << 32 | delta`, the key `key(threshold) + 1` (0
+        /// for an entry that only moves on), the delta the offset of the false
+        /// child (the true child one further) plus the votes above the index.
+        const RECORDS: [u64; N_ENTRIES] = #records;
         const COLUMNS: [ColumnType; N_ENTRIES] = #columns;
-        const DELTAS: [u32; N_ENTRIES] = #deltas;
         /// The baked model, validated at compile time.
         pub static MODEL: #rt::ChainedModel<'static, ColumnType, N_FEATURES, N_CLASSES, KEY_ROW> =
             match #rt::Chained::<ColumnType>::new(
@@ -1049,9 +1047,8 @@ fn chained_tokens(tables: ChainedTables, rt: &syn::Path) -> Result<TablesOut, Co
                 &CLASS_LABELS,
                 N_TREES,
                 &STARTS,
-                &KEYS,
+                &RECORDS,
                 &COLUMNS,
-                &DELTAS,
                 VOTE_BITS,
             ) {
                 Ok(forest) => match #rt::ChainedModel::new(forest) {

@@ -283,10 +283,10 @@ proptest! {
         };
         let forest = tables.forest().unwrap();
         prop_assert_eq!(tables.n_entries(), entries);
-        prop_assert!(tables.records < entries);
+        prop_assert!(tables.stored < entries);
         prop_assert_eq!(tables.starts.len(), LANES);
         // Padding moves on to the terminal, a self-loop.
-        prop_assert!(tables.keys[tables.records..].iter().all(|&k| k == 0));
+        prop_assert!(tables.keys[tables.stored..].iter().all(|&k| k == 0));
         prop_assert_eq!(tables.deltas[entries - 1], 0);
         let packed_tables = PackedTables::from_model(&model);
         let mut votes = vec![0u32; model.n_classes()];
@@ -440,7 +440,7 @@ fn chained_leaves_are_the_next_trees_root_with_the_vote() {
     let t = ChainedTables::from_model(&model).unwrap();
     // Two trees in a lane: 2-bit counters; 10 starts and 11 leaf pairs make
     // 32 records, and with the terminal 64 entries: 6 index bits.
-    assert_eq!((t.vote_bits, t.n_entries(), t.records), (2, 64, 32));
+    assert_eq!((t.vote_bits, t.n_entries(), t.stored), (2, 64, 32));
     let root10 = forest_core::packed::key(10.0) + 1;
     // Lane 0: its start is tree 0's root; tree 0's leaves (entries 1, 2) are
     // copies of tree 10's root, whose children pair follows, the true leaf
@@ -755,7 +755,7 @@ fn sibling_style_layouts_store_trees_in_blocks_of_three_levels() {
             "chained",
             &chained.deltas,
             &chained.keys,
-            chained.records,
+            chained.stored,
             chained.n_entries() as u32 - 1,
         ),
     ] {

@@ -150,10 +150,11 @@ fn corrupt_chained_tables_do_not_compile() {
     let (ok, stderr) = build("chained_ok", &code);
     assert!(ok, "generated chained code must compile:\n{stderr}");
 
-    // Delta 0 set on entry 0 (a lane start): it would step in place forever.
+    // Record 0 (a lane start) set to 0, key and delta: it would step in
+    // place forever.
     let table = code
-        .find("const DELTAS: [u32; N_ENTRIES] = [")
-        .expect("deltas table");
+        .find("const RECORDS: [u64; N_ENTRIES] = [")
+        .expect("records table");
     let at = table + code[table..].find("= [").unwrap() + 3;
     let at = at + code[at..].find(|c: char| c.is_ascii_digit()).unwrap();
     let end = at + code[at..].find(',').unwrap();

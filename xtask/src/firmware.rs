@@ -1023,7 +1023,7 @@ fn find_tables(
             "leaf_slots",
             "class_labels",
         ],
-        "chained" => &["keys", "columns", "deltas", "starts", "class_labels"],
+        "chained" => &["records", "columns", "starts", "class_labels"],
         other => bail!("tables.txt names no known layout (`{other}`)"),
     };
     let mut names: Vec<&str> = found.iter().map(|t| t.name.as_str()).collect();

@@ -47,19 +47,20 @@ pub const KEY_ROW: usize = 2;
 /// Type of this model's columns: exactly `KEY_ROW` values.
 pub type ColumnType = ::forest_core::sibling::Column2;
 const STARTS: [u32; LANES] = [0, 5, 8, 9, 15, 15, 15, 15, 15, 15];
-const KEYS: [u32; N_ENTRIES] = [
-    0xbf000001, 0x80000001, 0x00000000, 0x00000000, 0x00000000, 0xff800001, 0x00000000,
-    0x00000000, 0x00000000, 0x00800001, 0x00000000, 0x00000000, 0x00000000, 0x00000000,
-    0x00000000, 0x00000000,
+/// Per entry: `key << 32 | delta`, the key `key(threshold) + 1` (0
+/// for an entry that only moves on), the delta the offset of the false
+/// child (the true child one further) plus the votes above the index.
+const RECORDS: [u64; N_ENTRIES] = [
+    0xbf00000100000001, 0x8000000100000002, 0x000000000000000d, 0x000000000000002c,
+    0x000000000000001b, 0xff80000100000001, 0x0000000000000009, 0x0000000000000028,
+    0x0000000000000017, 0x0080000100000001, 0x0000000000000025, 0x0000000000000004,
+    0x0000000000000003, 0x0000000000000002, 0x0000000000000001, 0x0000000000000000,
 ];
 const COLUMNS: [ColumnType; N_ENTRIES] = [
     ColumnType::C0, ColumnType::C1, ColumnType::C0, ColumnType::C0, ColumnType::C0,
     ColumnType::C1, ColumnType::C0, ColumnType::C0, ColumnType::C0, ColumnType::C0,
     ColumnType::C0, ColumnType::C0, ColumnType::C0, ColumnType::C0, ColumnType::C0,
     ColumnType::C0,
-];
-const DELTAS: [u32; N_ENTRIES] = [
-    0x1, 0x2, 0xd, 0x2c, 0x1b, 0x1, 0x9, 0x28, 0x17, 0x1, 0x25, 0x4, 0x3, 0x2, 0x1, 0x0,
 ];
 /// The baked model, validated at compile time.
 pub static MODEL: ::forest_core::ChainedModel<
@@ -70,16 +71,7 @@ pub static MODEL: ::forest_core::ChainedModel<
     KEY_ROW,
 > = match ::forest_core::Chained::<
     ColumnType,
->::new(
-    N_FEATURES,
-    &CLASS_LABELS,
-    N_TREES,
-    &STARTS,
-    &KEYS,
-    &COLUMNS,
-    &DELTAS,
-    VOTE_BITS,
-) {
+>::new(N_FEATURES, &CLASS_LABELS, N_TREES, &STARTS, &RECORDS, &COLUMNS, VOTE_BITS) {
     Ok(forest) => {
         match ::forest_core::ChainedModel::new(forest) {
             Ok(model) => model,
