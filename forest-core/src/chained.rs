@@ -487,14 +487,29 @@ impl<C: Column> Cut<'_, C> {
             return (r, false);
         };
         let x = row.get(c.index()).copied().unwrap_or(0);
-        // The high halves add `k + !key(x)`, which carries out iff
-        // `key(x) < k`, i.e. `x <= threshold`: the true child, one past the
-        // false one; the low half is the delta (the row's is 0). Validated:
-        // the index stays below the table length, so it never carries into
-        // the vote bits.
-        let (sum, true_side) = record.overflowing_add(x);
-        (r.carrying_add(sum as u32, true_side).0, record >> 32 != 0)
+        advance::<{ crate::LOCKSTEP }>(r, record, x)
     }
+}
+
+/// The step from reference `r` over `record` with row value `x` (`!key(x)
+/// << 32`): the next reference, and whether the record decides (key not 0).
+///
+/// The high halves add `k + !key(x)`, which carries out iff `key(x) < k`,
+/// i.e. `x <= threshold`: the true child, one past the false one; the low
+/// half is the delta (the row value's is 0). Validated: the index stays
+/// below the table length, so it never carries into the vote bits. A
+/// 64-bit host adds the whole words (`ADD64`), a 32-bit core the high words
+/// only: the same carry.
+#[inline(always)]
+fn advance<const ADD64: bool>(r: u32, record: u64, x: u64) -> (u32, bool) {
+    let key = (record >> 32) as u32;
+    let (delta, true_side) = if ADD64 {
+        let (sum, carry) = record.overflowing_add(x);
+        (sum as u32, carry)
+    } else {
+        (record as u32, key.overflowing_add((x >> 32) as u32).1)
+    };
+    (r.carrying_add(delta, true_side).0, key != 0)
 }
 
 /// A validated chained forest whose feature count `NF`, class count `NC`
@@ -686,6 +701,36 @@ mod tests {
         assert_eq!(
             ChainedModel::<Column2, 1, 3, 2>::new(forest).unwrap_err(),
             Error::FeatureCountMismatch
+        );
+    }
+
+    #[test]
+    fn a_small_core_adds_the_high_words_alike() {
+        // Every record of the example against row values at, around and far
+        // from its key, NaN and the infinities, from references with vote
+        // bits set: the 32-bit step equals the 64-bit one.
+        let mut xs = vec![f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -0.0];
+        for t in [0.5f32, -1.0, 3.25e-39, f32::MAX] {
+            xs.extend([t, t.next_up(), t.next_down(), -t]);
+        }
+        for &record in &RECORDS {
+            for &x in &xs {
+                for r in [0u32, 5, 0x28, 0xffff_fff8] {
+                    let v = row_value(x);
+                    assert_eq!(
+                        advance::<true>(r, record, v),
+                        advance::<false>(r, record, v),
+                        "record {record:#x}, x = {x}, r = {r:#x}"
+                    );
+                }
+            }
+        }
+        // And the carry is the threshold rule: `x <= 0.5` takes the true
+        // child (one further), NaN the false one.
+        assert_eq!(advance::<false>(0, RECORDS[0], row_value(0.5)), (2, true));
+        assert_eq!(
+            advance::<false>(0, RECORDS[0], row_value(f32::NAN)),
+            (1, true)
         );
     }
 
