@@ -83,6 +83,11 @@ fn many_class_forest() -> impl Strategy<Value = Model> {
     forest_of(1..4, 8..40)
 }
 
+/// Forests of 5 to 69 features: every length of the run-time key row.
+fn feature_range_forest() -> impl Strategy<Value = Model> {
+    forest_of(5..70, 2..4)
+}
+
 /// Forests of up to 60 trees: several trees per chained lane.
 fn many_tree_forest() -> impl Strategy<Value = Model> {
     forest_with(1..6, 1..5, 1..60)
@@ -266,7 +271,13 @@ proptest! {
 
     #[test]
     fn chained_walker_matches_reference(
-        model in prop_oneof![forest(), crowded_forest(), many_class_forest(), many_tree_forest()],
+        model in prop_oneof![
+            forest(),
+            crowded_forest(),
+            many_class_forest(),
+            many_tree_forest(),
+            feature_range_forest(),
+        ],
         random in prop::collection::vec(prop::collection::vec(value(), 128), 0..20),
     ) {
         let entries = ChainedTables::entries_for(&model);

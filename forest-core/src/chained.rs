@@ -370,12 +370,27 @@ impl<'a, C: Column> Chained<'a, C> {
     fn count<const COUNT: bool>(&self, x: &[f32], votes: &mut [u32]) -> Result<usize, Error> {
         crate::check_row(self.n_features, x)?;
         crate::check_votes(self.labels.len(), votes)?;
-        // At most 256 features (a `u8` column reads at most 256).
-        let mut row = [0u64; 256];
+        // A key row as short as the features allow (every column is below
+        // `n_features`, validated): filling 256 entries cost more than the
+        // walk of a small forest.
+        Ok(match self.n_features {
+            0..=4 => self.count_row::<COUNT, 4>(x, votes),
+            5..=8 => self.count_row::<COUNT, 8>(x, votes),
+            9..=16 => self.count_row::<COUNT, 16>(x, votes),
+            17..=32 => self.count_row::<COUNT, 32>(x, votes),
+            33..=64 => self.count_row::<COUNT, 64>(x, votes),
+            _ => self.count_row::<COUNT, 256>(x, votes),
+        })
+    }
+
+    /// [`Chained::count_votes`] over a key row of `KW` entries (at most 256
+    /// features, validated).
+    fn count_row<const COUNT: bool, const KW: usize>(&self, x: &[f32], votes: &mut [u32]) -> usize {
+        let mut row = [0u64; KW];
         for (r, &v) in row.iter_mut().zip(x) {
             *r = row_value(v);
         }
-        Ok(self.count_votes::<COUNT, 256>(&row, votes))
+        self.count_votes::<COUNT, KW>(&row, votes)
     }
 }
 
