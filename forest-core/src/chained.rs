@@ -26,7 +26,7 @@
 //!   counter starts at bit `log2(entries) + (c - 1) * vote_bits`). Class 0's
 //!   votes are the trees not counted for another class;
 //! * a **column**: the feature the decision reads, of a
-//!   [`Column`](crate::sibling::Column) type with exactly as many values as
+//!   [`Column`] type with exactly as many values as
 //!   the key row.
 //!
 //! Key and delta are one `u64` *record*, `key << 32 | delta`, and the row
