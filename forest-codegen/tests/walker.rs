@@ -302,7 +302,16 @@ proptest! {
         let packed_tables = PackedTables::from_model(&model);
         let mut votes = vec![0u32; model.n_classes()];
         let mut packed_votes = vec![0u32; model.n_classes()];
-        for row in rows_for(&model, random) {
+        let rows = rows_for(&model, random);
+        // Two rows in one walk: each row with the next.
+        let mut other = vec![0u32; model.n_classes()];
+        for (a, b) in rows.iter().zip(rows.iter().cycle().skip(1)) {
+            let classes = forest.predict_pair_into(a, b, &mut votes, &mut other).unwrap();
+            prop_assert_eq!(&votes, &model.reference_votes(a), "rows {:?}, {:?}", a, b);
+            prop_assert_eq!(&other, &model.reference_votes(b), "rows {:?}, {:?}", a, b);
+            prop_assert_eq!(classes, (model.reference_predict(a), model.reference_predict(b)));
+        }
+        for row in rows {
             // One lane at a time (counting), and in lockstep on 64-bit hosts.
             let (class, visited) = forest.predict_counting(&row, &mut votes).unwrap();
             prop_assert_eq!(&votes, &model.reference_votes(&row), "row {:?}", row);
@@ -609,6 +618,9 @@ fn wide_lockstep_of_a_forest_past_many_nodes_matches_reference() {
     let mut narrow_votes = [0u32; 3];
     let mut votes = [0u32; 3];
     let mut rng = 0x2545_f491_4f6c_dd1du64;
+    // The row before, with its class and votes: two rows per walk, as a
+    // baked model's `predict_batch` walks tables this big.
+    let mut before: Option<(Vec<f32>, usize, [u32; 3])> = None;
     for i in 0..3000 {
         let row: Vec<f32> = (0..128)
             .map(|f| {
@@ -637,6 +649,21 @@ fn wide_lockstep_of_a_forest_past_many_nodes_matches_reference() {
             (class, visited),
             "row {i}"
         );
+        assert!(chained.n_entries() >= forest_core::chained::PAIR_MIN_ENTRIES);
+        if let Some((prev, prev_class, prev_votes)) = before {
+            let mut other = [0u32; 3];
+            let classes = chained
+                .predict_pair_into(&prev, &row, &mut other, &mut narrow_votes)
+                .unwrap();
+            assert_eq!(classes, (prev_class, class), "rows {} and {i}", i - 1);
+            assert_eq!(
+                (other, narrow_votes),
+                (prev_votes, votes),
+                "rows {} and {i}",
+                i - 1
+            );
+        }
+        before = Some((row, class, votes));
     }
 }
 

@@ -89,9 +89,22 @@ use core::fmt;
 /// The prediction methods every typed model shares, written once: the impl
 /// that invokes it has a `forest` with `labels` and `roots`, and a
 /// `count::<COUNT>(x, votes)` that counts the votes for `x` (returning the
-/// decision nodes visited with `COUNT`).
+/// decision nodes visited with `COUNT`). `typed_model_methods!(own_batch)`
+/// leaves out `predict_batch`, for a model that walks rows together.
 macro_rules! typed_model_methods {
     () => {
+        typed_model_methods!(own_batch);
+
+        /// Predicts a batch: `out[i]` gets the class index of `rows[i]`;
+        /// extra slots on either side are left alone. Returns the number of
+        /// rows done. Same answers as `predict` row by row (it is that loop:
+        /// walking blocks of rows through each tree in lockstep measured no
+        /// faster than the per-row lockstep over trees).
+        pub fn predict_batch(&self, rows: &[[f32; NF]], out: &mut [usize]) -> usize {
+            $crate::batch(rows, out, |row| self.predict(row))
+        }
+    };
+    (own_batch) => {
         /// Vote count of each class for `x`.
         #[must_use]
         pub fn votes(&self, x: &[f32; NF]) -> [u32; NC] {
@@ -127,15 +140,6 @@ macro_rules! typed_model_methods {
         #[must_use]
         pub fn predict_proba(&self, x: &[f32; NF]) -> [f32; NC] {
             $crate::proba(self.votes(x), self.forest.n_trees())
-        }
-
-        /// Predicts a batch: `out[i]` gets the class index of `rows[i]`;
-        /// extra slots on either side are left alone. Returns the number of
-        /// rows done. Same answers as `predict` row by row (it is that loop:
-        /// walking blocks of rows through each tree in lockstep measured no
-        /// faster than the per-row lockstep over trees).
-        pub fn predict_batch(&self, rows: &[[f32; NF]], out: &mut [usize]) -> usize {
-            $crate::batch(rows, out, |row| self.predict(row))
         }
     };
 }
