@@ -219,9 +219,61 @@ fn bench_model<const NF: usize>(c: &mut Criterion, s: &Setup, baked: &Layouts<'_
         || (default.batch)(black_box(&typed), &mut out),
         || sc.predict(black_box(&all)).unwrap().len(),
     );
+    // Two rows per walk against one, both on the run-time chained tables
+    // (whatever their size): what `PAIR_MIN_ENTRIES` is chosen by.
+    let mut votes_b = votes.clone();
+    let mut votes_one = votes.clone();
+    for pair in s.rows.chunks_exact(2) {
+        let (a, b) = runtime_chained
+            .predict_pair_into(&pair[0], &pair[1], &mut votes, &mut votes_b)
+            .unwrap();
+        let expected_a = runtime_chained.predict_into(&pair[0], &mut votes).unwrap();
+        let expected_b = runtime_chained.predict_into(&pair[1], &mut votes).unwrap();
+        assert_eq!((a, b), (expected_a, expected_b));
+    }
+    let pairs = paired(
+        || {
+            s.rows
+                .chunks_exact(2)
+                .map(|p| {
+                    let (a, b) = runtime_chained
+                        .predict_pair_into(
+                            black_box(&p[0]),
+                            black_box(&p[1]),
+                            &mut votes,
+                            &mut votes_b,
+                        )
+                        .unwrap();
+                    a + b
+                })
+                .sum()
+        },
+        || {
+            s.rows
+                .iter()
+                .map(|r| {
+                    runtime_chained
+                        .predict_into(black_box(r), &mut votes_one)
+                        .unwrap()
+                })
+                .sum()
+        },
+    );
+    let pairs = serde_json::json!({
+        "ratio": pairs["ratio"],
+        "ns_per_row": pairs["ns_per_row"],
+        "one_row_ns_per_row": pairs["smartcore_ns_per_row"],
+    });
     std::fs::write(
         repo("target/bench").join(format!("{}.paired.json", s.name)),
-        serde_json::json!({"layout": layout, "1-row": one, "batch": batch}).to_string(),
+        serde_json::json!({
+            "layout": layout,
+            "1-row": one,
+            "batch": batch,
+            "entries": chained_tables.n_entries(),
+            "two-rows": pairs,
+        })
+        .to_string(),
     )
     .unwrap();
 
