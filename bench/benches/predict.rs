@@ -138,11 +138,15 @@ fn paired(mut ours: impl FnMut() -> usize, mut theirs: impl FnMut() -> usize) ->
     })
 }
 
+/// Two rows in one walk: the baked chained model's `predict_pair`.
+type PairFn<'m, const NF: usize> = &'m dyn Fn(&[f32; NF], &[f32; NF]) -> (usize, usize);
+
 /// A model baked in the wide, sibling and chained layouts.
 struct Layouts<'m, const NF: usize> {
     wide: Baked<'m, NF>,
     sibling: Baked<'m, NF>,
     chained: Baked<'m, NF>,
+    chained_pair: PairFn<'m, NF>,
 }
 
 fn bench_model<const NF: usize>(c: &mut Criterion, s: &Setup, baked: &Layouts<'_, NF>) {
@@ -219,19 +223,41 @@ fn bench_model<const NF: usize>(c: &mut Criterion, s: &Setup, baked: &Layouts<'_
         || (default.batch)(black_box(&typed), &mut out),
         || sc.predict(black_box(&all)).unwrap().len(),
     );
-    // Two rows per walk against one, both on the run-time chained tables
-    // (whatever their size): what `PAIR_MIN_ENTRIES` is chosen by.
-    let mut votes_b = votes.clone();
-    let mut votes_one = votes.clone();
-    for pair in s.rows.chunks_exact(2) {
-        let (a, b) = runtime_chained
-            .predict_pair_into(&pair[0], &pair[1], &mut votes, &mut votes_b)
-            .unwrap();
-        let expected_a = runtime_chained.predict_into(&pair[0], &mut votes).unwrap();
-        let expected_b = runtime_chained.predict_into(&pair[1], &mut votes).unwrap();
-        assert_eq!((a, b), (expected_a, expected_b));
+    // Two rows per walk against one row per call, both on the baked chained
+    // tables (what `predict_batch` does), and both on the run-time ones.
+    let pair = baked.chained_pair;
+    for p in typed.chunks_exact(2) {
+        let (a, b) = pair(&p[0], &p[1]);
+        assert_eq!(a, (baked.chained.predict)(&p[0]));
+        assert_eq!(b, (baked.chained.predict)(&p[1]));
     }
     let pairs = paired(
+        || {
+            typed
+                .chunks_exact(2)
+                .map(|p| {
+                    let (a, b) = pair(black_box(&p[0]), black_box(&p[1]));
+                    a + b
+                })
+                .sum()
+        },
+        || {
+            typed
+                .iter()
+                .map(|r| (baked.chained.predict)(black_box(r)))
+                .sum()
+        },
+    );
+    let (mut votes_b, mut votes_one) = (votes.clone(), votes.clone());
+    for p in s.rows.chunks_exact(2) {
+        let (a, b) = runtime_chained
+            .predict_pair_into(&p[0], &p[1], &mut votes, &mut votes_b)
+            .unwrap();
+        let want_a = runtime_chained.predict_into(&p[0], &mut votes).unwrap();
+        let want_b = runtime_chained.predict_into(&p[1], &mut votes).unwrap();
+        assert_eq!((a, b), (want_a, want_b));
+    }
+    let runtime_pairs = paired(
         || {
             s.rows
                 .chunks_exact(2)
@@ -259,11 +285,13 @@ fn bench_model<const NF: usize>(c: &mut Criterion, s: &Setup, baked: &Layouts<'_
                 .sum()
         },
     );
-    let pairs = serde_json::json!({
-        "ratio": pairs["ratio"],
-        "ns_per_row": pairs["ns_per_row"],
-        "one_row_ns_per_row": pairs["smartcore_ns_per_row"],
-    });
+    let two_rows = |p: &serde_json::Value| {
+        serde_json::json!({
+            "ratio": p["ratio"],
+            "ns_per_row": p["ns_per_row"],
+            "one_row_ns_per_row": p["smartcore_ns_per_row"],
+        })
+    };
     std::fs::write(
         repo("target/bench").join(format!("{}.paired.json", s.name)),
         serde_json::json!({
@@ -271,7 +299,8 @@ fn bench_model<const NF: usize>(c: &mut Criterion, s: &Setup, baked: &Layouts<'_
             "1-row": one,
             "batch": batch,
             "entries": chained_tables.n_entries(),
-            "two-rows": pairs,
+            "two-rows": two_rows(&pairs),
+            "two-rows-runtime": two_rows(&runtime_pairs),
         })
         .to_string(),
     )
@@ -357,6 +386,7 @@ fn benches(c: &mut Criterion) {
             wide: baked!(forest_bench::seed),
             sibling: baked!(forest_bench::seed_sibling),
             chained: baked!(forest_bench::seed_chained),
+            chained_pair: &|a, b| forest_bench::seed_chained::MODEL.predict_pair(a, b),
         },
     );
 
@@ -385,6 +415,7 @@ fn benches(c: &mut Criterion) {
                 wide: baked!(forest_bench::big),
                 sibling: baked!(forest_bench::big_sibling),
                 chained: baked!(forest_bench::big_chained),
+                chained_pair: &|a, b| forest_bench::big_chained::MODEL.predict_pair(a, b),
             },
         );
     }

@@ -619,7 +619,7 @@ fn wide_lockstep_of_a_forest_past_many_nodes_matches_reference() {
     let mut votes = [0u32; 3];
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     // The row before, with its class and votes: two rows per walk, as a
-    // baked model's `predict_batch` walks tables this big.
+    // baked model's `predict_batch` walks them, on tables this big.
     let mut before: Option<(Vec<f32>, usize, [u32; 3])> = None;
     for i in 0..3000 {
         let row: Vec<f32> = (0..128)
@@ -649,7 +649,6 @@ fn wide_lockstep_of_a_forest_past_many_nodes_matches_reference() {
             (class, visited),
             "row {i}"
         );
-        assert!(chained.n_entries() >= forest_core::chained::PAIR_MIN_ENTRIES);
         if let Some((prev, prev_class, prev_votes)) = before {
             let mut other = [0u32; 3];
             let classes = chained

@@ -72,16 +72,6 @@ pub const LANES: usize = 10;
 /// chained than sibling (baked, three runs).
 pub const AUTO_MAX_ENTRIES: usize = 1 << 18;
 
-/// Entries from which a baked model's [`ChainedModel::predict_batch`] walks
-/// two rows at a time ([`Chained::predict_pair_into`]). Two rows' lanes keep
-/// twice as many table loads in flight, which pays once the tables outgrow
-/// the caches closest to the core: on the big forest of `cargo xtask bench`
-/// (262,144 entries, 2.3 MiB) pairs were 1.05× to 1.19× faster than one row
-/// at a time (five alternating runs), on the tutorial forest (8,192 entries,
-/// 74 KiB) 0.82× to 0.96× as fast. The bound lies between the two, at about
-/// a megabyte of tables.
-pub const PAIR_MIN_ENTRIES: usize = 1 << 17;
-
 /// Lockstep steps between two checks whether every lane is done.
 const STEPS_PER_CHECK: usize = 2;
 
@@ -417,8 +407,11 @@ impl<'a, C: Column> Chained<'a, C> {
     /// with their vote counts left in `votes_a` and `votes_b` (one slot per
     /// class each). The same answers as two calls of
     /// [`Chained::predict_into`]; on 64-bit hosts the two rows' lanes are
-    /// walked in one lockstep, which is faster on tables bigger than about a
-    /// megabyte (see [`PAIR_MIN_ENTRIES`]).
+    /// walked in one lockstep. Through these run-time-sized tables that
+    /// gains less than through a baked model's
+    /// ([`ChainedModel::predict_pair`]): `cargo xtask bench`, three runs on
+    /// the 2-core machine, 2026-12-03, against two calls of `predict_into`:
+    /// 0.98× to 1.00× on the tutorial forest, 1.03× to 1.08× on the big one.
     ///
     /// # Errors
     ///
@@ -699,20 +692,31 @@ impl<'a, C: Column, const NF: usize, const NC: usize, const KW: usize>
 
     typed_model_methods!(own_batch);
 
-    /// Predicts a batch: `out[i]` gets the class index of `rows[i]`; extra
-    /// slots on either side are left alone. Returns the number of rows done.
-    /// Same answers as `predict` row by row; tables of at least
-    /// [`PAIR_MIN_ENTRIES`] entries are walked two rows at a time on 64-bit
-    /// hosts (see [`Chained::predict_pair_into`]).
-    pub fn predict_batch(&self, rows: &[[f32; NF]], out: &mut [usize]) -> usize {
-        if self.forest.records.len() < PAIR_MIN_ENTRIES {
-            return crate::batch(rows, out, |row| self.predict(row));
-        }
-        self.predict_pairs(rows, out)
+    /// Predicted class indices of two rows, in one walk: the same answers
+    /// as [`predict`](Self::predict) of each. On 64-bit hosts both rows'
+    /// lanes are walked in one lockstep: twice as many table loads in
+    /// flight. `cargo xtask bench` times it against `predict` row by row in
+    /// alternating rounds; eleven runs on the 2-core machine, 2026-12-03:
+    /// 1.06× to 1.20× as fast on the big forest (262,144 entries, 2.3 MiB;
+    /// ten runs 1.15× or more), 0.92× to 1.05× on the tutorial forest
+    /// (8,192 entries, 74 KiB; nine runs 1.01× or more).
+    #[must_use]
+    pub fn predict_pair(&self, a: &[f32; NF], b: &[f32; NF]) -> (usize, usize) {
+        let (mut votes_a, mut votes_b) = ([0; NC], [0; NC]);
+        self.forest.count_pair::<KW>(
+            &Self::key_row(a),
+            &Self::key_row(b),
+            &mut votes_a,
+            &mut votes_b,
+        );
+        (argmax(&votes_a), argmax(&votes_b))
     }
 
-    /// `predict_batch` two rows at a time, whatever the tables' size.
-    fn predict_pairs(&self, rows: &[[f32; NF]], out: &mut [usize]) -> usize {
+    /// Predicts a batch: `out[i]` gets the class index of `rows[i]`; extra
+    /// slots on either side are left alone. Returns the number of rows done.
+    /// Same answers as `predict` row by row; the rows are walked two at a
+    /// time ([`predict_pair`](Self::predict_pair)).
+    pub fn predict_batch(&self, rows: &[[f32; NF]], out: &mut [usize]) -> usize {
         let n = rows.len().min(out.len());
         let (Some(rows), Some(out)) = (rows.get(..n), out.get_mut(..n)) else {
             return 0;
@@ -721,15 +725,7 @@ impl<'a, C: Column, const NF: usize, const NC: usize, const KW: usize>
         let mut slots = out.chunks_exact_mut(2);
         for (pair, slot) in (&mut pairs).zip(&mut slots) {
             if let ([a, b], [slot_a, slot_b]) = (pair, slot) {
-                let (mut votes_a, mut votes_b) = ([0; NC], [0; NC]);
-                self.forest.count_pair::<KW>(
-                    &Self::key_row(a),
-                    &Self::key_row(b),
-                    &mut votes_a,
-                    &mut votes_b,
-                );
-                *slot_a = argmax(&votes_a);
-                *slot_b = argmax(&votes_b);
+                (*slot_a, *slot_b) = self.predict_pair(a, b);
             }
         }
         // An odd row out.
@@ -938,14 +934,23 @@ mod tests {
             };
         let rows: Vec<[f32; 1]> = XS.iter().chain(XS.iter().rev()).map(|&x| [x]).collect();
         let each: Vec<usize> = rows.iter().map(|r| MODEL.predict(r)).collect();
+        // Each row with the next, and with itself.
+        for (i, row) in rows.iter().enumerate() {
+            let j = (i + 1) % rows.len();
+            assert_eq!(MODEL.predict_pair(row, &rows[j]), (each[i], each[j]));
+            assert_eq!(MODEL.predict_pair(row, row), (each[i], each[i]));
+        }
         // Even and odd counts; fewer slots than rows and more; none.
         for n in [0usize, 1, 2, 3, 19, 20] {
             for slots in [n.saturating_sub(1), n, n + 2] {
                 let mut paired = vec![usize::MAX; slots];
                 let mut single = vec![usize::MAX; slots];
-                let done = MODEL.predict_pairs(&rows[..n], &mut paired);
+                let done = MODEL.predict_batch(&rows[..n], &mut paired);
                 assert_eq!(done, n.min(slots));
-                assert_eq!(MODEL.predict_batch(&rows[..n], &mut single), done);
+                assert_eq!(
+                    crate::batch(&rows[..n], &mut single, |r| MODEL.predict(r)),
+                    done
+                );
                 assert_eq!(paired, single, "{n} rows, {slots} slots");
                 assert_eq!(paired[..done], each[..done]);
                 assert!(paired[done..].iter().all(|&c| c == usize::MAX));
