@@ -409,9 +409,9 @@ impl<'a, C: Column> Chained<'a, C> {
     /// [`Chained::predict_into`]; on 64-bit hosts the two rows' lanes are
     /// walked in one lockstep. Through these run-time-sized tables that
     /// gains less than through a baked model's
-    /// ([`ChainedModel::predict_pair`]): `cargo xtask bench`, three runs on
+    /// ([`ChainedModel::predict_pair`]): `cargo xtask bench`, six runs on
     /// the 2-core machine, 2026-12-03, against two calls of `predict_into`:
-    /// 0.98× to 1.00× on the tutorial forest, 1.03× to 1.08× on the big one.
+    /// 0.84× to 1.01× on the tutorial forest, 1.03× to 1.11× on the big one.
     ///
     /// # Errors
     ///
@@ -696,10 +696,12 @@ impl<'a, C: Column, const NF: usize, const NC: usize, const KW: usize>
     /// as [`predict`](Self::predict) of each. On 64-bit hosts both rows'
     /// lanes are walked in one lockstep: twice as many table loads in
     /// flight. `cargo xtask bench` times it against `predict` row by row in
-    /// alternating rounds; eleven runs on the 2-core machine, 2026-12-03:
-    /// 1.06× to 1.20× as fast on the big forest (262,144 entries, 2.3 MiB;
-    /// ten runs 1.15× or more), 0.92× to 1.05× on the tutorial forest
-    /// (8,192 entries, 74 KiB; nine runs 1.01× or more).
+    /// alternating rounds; fourteen runs on the 2-core machine, 2026-12-03:
+    /// 1.05× to 1.20× as fast on the big forest (262,144 entries, 2.3 MiB;
+    /// twelve runs 1.15× or more), 0.92× to 1.05× on the tutorial forest
+    /// (8,192 entries, 74 KiB; ten runs 1.01× or more). `predict_batch`
+    /// pairs whatever the size: the loss on small tables is within the
+    /// noise, the gain on large ones is not.
     #[must_use]
     pub fn predict_pair(&self, a: &[f32; NF], b: &[f32; NF]) -> (usize, usize) {
         let (mut votes_a, mut votes_b) = ([0; NC], [0; NC]);
