@@ -7,6 +7,9 @@
 //! layouts) and smartcore's `predict` on the whole matrix. Every iteration predicts all rows, so
 //! time / rows = time per row. Rows are the model's data rows plus seeded
 //! Gaussian noise, so the branch predictor cannot learn a small repeated set.
+//! Before criterion's groups, paired timings in alternating rounds: the
+//! default layout against smartcore, and two rows per walk against one row
+//! per call on the chained tables (baked and run-time).
 //! `cargo xtask bench` runs this and tabulates the medians.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
