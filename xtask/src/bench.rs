@@ -126,10 +126,15 @@ pub fn run_bench(args: &[String]) -> Result<()> {
          | model | layout | 1 row per call: ns / row | ns / node visited | vs smartcore | \
          batch: ns / row | ns / node visited | vs smartcore |\n|---|---|--:|--:|--:|--:|--:|--:|\n",
     );
+    // Each model's paired timings, read once for both tables below.
+    let mut paired = Vec::new();
     for model in &models {
         let path = root().join(format!("target/bench/{model}.paired.json"));
         let text = std::fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
         let p: serde_json::Value = serde_json::from_str(&text)?;
+        paired.push((model, p));
+    }
+    for (model, p) in &paired {
         let v = visits(model)?;
         let num = |k: &str, f: &str| p[k][f].as_f64().unwrap_or(f64::NAN);
         let _ = writeln!(
@@ -143,9 +148,6 @@ pub fn run_bench(args: &[String]) -> Result<()> {
             num("batch", "ns_per_row") / v,
             num("batch", "ratio"),
         );
-        if let Some(entries) = json.get_mut(*model).and_then(|e| e.as_object_mut()) {
-            entries.insert("paired".into(), p);
-        }
     }
     md.push_str(
         "\nTwo rows per walk (both rows' lanes in one lockstep) against one row per call, \
@@ -155,10 +157,7 @@ pub fn run_bench(args: &[String]) -> Result<()> {
          | model | chained entries | tables | two rows per walk: ns / row | \
          one row per call: ns / row | speed-up |\n|---|--:|---|--:|--:|--:|\n",
     );
-    for model in &models {
-        let path = root().join(format!("target/bench/{model}.paired.json"));
-        let text = std::fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
-        let p: serde_json::Value = serde_json::from_str(&text)?;
+    for (model, p) in &paired {
         for (key, tables) in [("two-rows", "baked"), ("two-rows-runtime", "run-time")] {
             let num = |f: &str| p[key][f].as_f64().unwrap_or(f64::NAN);
             let _ = writeln!(
@@ -169,6 +168,11 @@ pub fn run_bench(args: &[String]) -> Result<()> {
                 num("one_row_ns_per_row"),
                 num("ratio"),
             );
+        }
+    }
+    for (model, p) in paired {
+        if let Some(entries) = json.get_mut(*model).and_then(|e| e.as_object_mut()) {
+            entries.insert("paired".into(), p);
         }
     }
     let fit_ms = median_ns("tutorial/train", "fit")? / 1e6;
