@@ -144,6 +144,34 @@ fn paired(mut ours: impl FnMut() -> usize, mut theirs: impl FnMut() -> usize) ->
 /// Two rows in one walk: the baked chained model's `predict_pair`.
 type PairFn<'m, const NF: usize> = &'m dyn Fn(&[f32; NF], &[f32; NF]) -> (usize, usize);
 
+/// Two rows per walk (`pair`) against one row per call (`one`) over `rows`:
+/// checks that they agree on every pair, then times them as [`paired`] does.
+fn two_rows<R>(
+    rows: &[R],
+    mut pair: impl FnMut(&R, &R) -> (usize, usize),
+    mut one: impl FnMut(&R) -> usize,
+) -> serde_json::Value {
+    for p in rows.chunks_exact(2) {
+        assert_eq!(pair(&p[0], &p[1]), (one(&p[0]), one(&p[1])));
+    }
+    let timed = paired(
+        || {
+            rows.chunks_exact(2)
+                .map(|p| {
+                    let (a, b) = pair(black_box(&p[0]), black_box(&p[1]));
+                    a + b
+                })
+                .sum()
+        },
+        || rows.iter().map(|r| one(black_box(r))).sum(),
+    );
+    serde_json::json!({
+        "ratio": timed["ratio"],
+        "ns_per_row": timed["ns_per_row"],
+        "one_row_ns_per_row": timed["smartcore_ns_per_row"],
+    })
+}
+
 /// A model baked in the wide, sibling and chained layouts.
 struct Layouts<'m, const NF: usize> {
     wide: Baked<'m, NF>,
@@ -228,73 +256,17 @@ fn bench_model<const NF: usize>(c: &mut Criterion, s: &Setup, baked: &Layouts<'_
     );
     // Two rows per walk against one row per call, both on the baked chained
     // tables (what `predict_batch` does), and both on the run-time ones.
-    let pair = baked.chained_pair;
-    for p in typed.chunks_exact(2) {
-        let (a, b) = pair(&p[0], &p[1]);
-        assert_eq!(a, (baked.chained.predict)(&p[0]));
-        assert_eq!(b, (baked.chained.predict)(&p[1]));
-    }
-    let pairs = paired(
-        || {
-            typed
-                .chunks_exact(2)
-                .map(|p| {
-                    let (a, b) = pair(black_box(&p[0]), black_box(&p[1]));
-                    a + b
-                })
-                .sum()
-        },
-        || {
-            typed
-                .iter()
-                .map(|r| (baked.chained.predict)(black_box(r)))
-                .sum()
-        },
-    );
+    let pairs = two_rows(&typed, baked.chained_pair, baked.chained.predict);
     let (mut votes_b, mut votes_one) = (votes.clone(), votes.clone());
-    for p in s.rows.chunks_exact(2) {
-        let (a, b) = runtime_chained
-            .predict_pair_into(&p[0], &p[1], &mut votes, &mut votes_b)
-            .unwrap();
-        let want_a = runtime_chained.predict_into(&p[0], &mut votes).unwrap();
-        let want_b = runtime_chained.predict_into(&p[1], &mut votes).unwrap();
-        assert_eq!((a, b), (want_a, want_b));
-    }
-    let runtime_pairs = paired(
-        || {
-            s.rows
-                .chunks_exact(2)
-                .map(|p| {
-                    let (a, b) = runtime_chained
-                        .predict_pair_into(
-                            black_box(&p[0]),
-                            black_box(&p[1]),
-                            &mut votes,
-                            &mut votes_b,
-                        )
-                        .unwrap();
-                    a + b
-                })
-                .sum()
+    let runtime_pairs = two_rows(
+        &s.rows,
+        |a, b| {
+            runtime_chained
+                .predict_pair_into(a, b, &mut votes, &mut votes_b)
+                .unwrap()
         },
-        || {
-            s.rows
-                .iter()
-                .map(|r| {
-                    runtime_chained
-                        .predict_into(black_box(r), &mut votes_one)
-                        .unwrap()
-                })
-                .sum()
-        },
+        |r| runtime_chained.predict_into(r, &mut votes_one).unwrap(),
     );
-    let two_rows = |p: &serde_json::Value| {
-        serde_json::json!({
-            "ratio": p["ratio"],
-            "ns_per_row": p["ns_per_row"],
-            "one_row_ns_per_row": p["smartcore_ns_per_row"],
-        })
-    };
     std::fs::write(
         repo("target/bench").join(format!("{}.paired.json", s.name)),
         serde_json::json!({
@@ -302,8 +274,8 @@ fn bench_model<const NF: usize>(c: &mut Criterion, s: &Setup, baked: &Layouts<'_
             "1-row": one,
             "batch": batch,
             "entries": chained_tables.n_entries(),
-            "two-rows": two_rows(&pairs),
-            "two-rows-runtime": two_rows(&runtime_pairs),
+            "two-rows": pairs,
+            "two-rows-runtime": runtime_pairs,
         })
         .to_string(),
     )
